@@ -1,0 +1,32 @@
+"""Which host a crawl may fetch from, and how the site's own names for itself map onto it."""
+
+from __future__ import annotations
+
+from crawler import urls
+
+
+class SiteScope:
+    """The crawl fetches only from the start URL's origin. A site served from one host may call
+    itself by another (its canonical links and robots.txt ``Sitemap:`` name the public origin
+    of a mirror); links to such an alias are fetched from the start origin, never the alias.
+
+    >>> scope = SiteScope("http://127.0.0.1:8000/")
+    >>> scope.add_alias("https://articles.example/page.php?p=1")
+    >>> scope.to_fetch("https://articles.example/page.php?p=2")
+    'http://127.0.0.1:8000/page.php?p=2'
+    >>> scope.to_fetch("https://elsewhere.example/") is None
+    True
+    """
+
+    def __init__(self, start_url: str) -> None:
+        self.fetch_origin = urls.origin_of(start_url)
+        self.netlocs: set[str] = {urls.netloc_of(start_url)}
+
+    def add_alias(self, url: str) -> None:
+        self.netlocs.add(urls.netloc_of(url))
+
+    def to_fetch(self, url: str) -> str | None:
+        """The URL to request for ``url``, or ``None`` when it is off-site."""
+        if urls.netloc_of(url) not in self.netlocs:
+            return None
+        return urls.canonicalize(urls.rebase(url, self.fetch_origin))
