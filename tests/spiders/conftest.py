@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy import Spider
+from scrapy.http import HtmlResponse, Request, TextResponse
+from scrapy.utils.test import get_crawler
+
+HTML = Path(__file__).parent / "html"
+
+
+def response(name: str, url: str) -> TextResponse:
+    body = (HTML / name).read_bytes()
+    cls = HtmlResponse if name.endswith(".html") else TextResponse
+    return cls(url=url, body=body, encoding="utf-8", request=Request(url))
+
+
+def make_spider(spider_cls: type[Spider], **kwargs: str) -> Spider:
+    crawler = get_crawler(spider_cls)
+    spider = spider_cls.from_crawler(crawler, **kwargs)
+    crawler.spider = spider
+    return spider
+
+
+@pytest.fixture
+def html_dir() -> Path:
+    return HTML

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from scrapy import Request
+
+from crawler.items import Article, CategoryPage
+from crawler.spiders.base import SpiderArgumentError
+from crawler.spiders.site import SiteSpider
+from tests.spiders.conftest import make_spider, response
+
+LOCAL = "http://127.0.0.1:8000"
+
+
+def site_spider() -> SiteSpider:
+    spider = make_spider(SiteSpider, start_url=f"{LOCAL}/")
+    assert isinstance(spider, SiteSpider)
+    return spider
+
+
+def requests(results: Any) -> list[str]:
+    return [r.url for r in results if isinstance(r, Request)]
+
+
+def test_start_requests_robots_then_home() -> None:
+    async def collect() -> list[Request]:
+        return [r async for r in site_spider().start()]
+
+    started = asyncio.run(collect())
+    assert [r.url for r in started] == [f"{LOCAL}/robots.txt", f"{LOCAL}/"]
+
+
+def test_robots_sitemap_is_fetched_from_the_start_host() -> None:
+    spider = site_spider()
+    found = requests(spider.parse_robots(response("robots.txt", f"{LOCAL}/robots.txt")))
+    assert found == [f"{LOCAL}/sitemap.xml"]
+
+
+def test_sitemap_lists_articles_on_the_start_host() -> None:
+    spider = site_spider()
+    list(spider.parse_robots(response("robots.txt", f"{LOCAL}/robots.txt")))
+    found = requests(spider.parse_sitemap(response("sitemap.xml", f"{LOCAL}/sitemap.xml")))
+    assert len(found) == 21
+    assert found[0] == f"{LOCAL}/page.php?p=0211227"
+    assert all(url.startswith(f"{LOCAL}/page.php?p=") for url in found)
+
+
+def test_home_yields_every_category_and_card_and_no_item() -> None:
+    results = list(site_spider().parse(response("home.html", f"{LOCAL}/")))
+    found = requests(results)
+    assert not [r for r in results if not isinstance(r, Request)]
+    for slug in ("national-cinemas", "film-history", "festivals-awards"):
+        assert f"{LOCAL}/category.php?c={slug}" in found
+    assert f"{LOCAL}/page.php?p=0210928" in found
+    assert all(url.startswith(LOCAL) for url in found)
+
+
+def test_category_page_yields_its_item_cards_and_pagination() -> None:
+    url = f"{LOCAL}/category.php?c=national-cinemas"
+    results = list(site_spider().parse(response("category-national-cinemas-page-1.html", url)))
+    items = [r for r in results if isinstance(r, CategoryPage)]
+    assert len(items) == 1
+    assert items[0].page == 1
+    assert items[0].url == "https://articles.example/category.php?c=national-cinemas"
+    assert len(items[0].articles) == 12
+    found = requests(results)
+    assert f"{url}&page=2" in found
+    assert f"{url}&page=3" in found
+
+
+def test_every_spelling_of_one_article_becomes_one_request() -> None:
+    url = f"{LOCAL}/page.php?p=0300001"
+    results = list(site_spider().parse(response("tricky-links.html", url)))
+    found = requests(results)
+    assert found.count(f"{LOCAL}/page.php?p=0210900") == 1
+    assert found.count(f"{LOCAL}/category.php?c=film-history") == 1
+    assert f"{LOCAL}/article.php?id=0210907" in found  # may redirect to an article
+    assert not [u for u in found if "elsewhere" in u or u.endswith(".css")]
+    assert all(url.startswith(LOCAL) for url in found)
+
+
+def test_article_page_yields_the_article_item() -> None:
+    spider = site_spider()
+    url = f"{LOCAL}/page.php?p=0300001"
+    items = [r for r in spider.parse(response("tricky-links.html", url)) if isinstance(r, Article)]
+    assert len(items) == 1
+    assert items[0].url == "https://articles.example/page.php?p=0300001"
+    assert items[0].title is None  # not an article: the validation pipeline drops it
+
+
+def test_offsite_links_are_counted() -> None:
+    spider = site_spider()
+    list(spider.parse(response("tricky-links.html", f"{LOCAL}/page.php?p=0300001")))
+    assert spider.crawler.stats is not None
+    assert spider.crawler.stats.get_value("links/offsite") == 1
+
+
+@pytest.mark.parametrize("bad", ["ftp://x/", "127.0.0.1:8000", "/relative", "http://"])
+def test_start_url_must_be_http(bad: str) -> None:
+    with pytest.raises(SpiderArgumentError, match="start_url"):
+        make_spider(SiteSpider, start_url=bad)
+
+
+def test_unknown_argument_is_refused() -> None:
+    with pytest.raises(SpiderArgumentError, match="does not accept argument"):
+        make_spider(SiteSpider, start_url=f"{LOCAL}/", depth="3")
