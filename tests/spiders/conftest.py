@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from scrapy import Spider
@@ -8,6 +9,7 @@ from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
 HTML = Path(__file__).parent / "html"
+S = TypeVar("S", bound=Spider)
 
 
 def response(name: str, url: str) -> TextResponse:
@@ -16,7 +18,7 @@ def response(name: str, url: str) -> TextResponse:
     return cls(url=url, body=body, encoding="utf-8", request=Request(url))
 
 
-def make_spider(spider_cls: type[Spider], **kwargs: str) -> Spider:
+def make_spider(spider_cls: type[S], **kwargs: str) -> S:
     crawler = get_crawler(spider_cls)
     spider = spider_cls.from_crawler(crawler, **kwargs)
     crawler.spider = spider

@@ -22,7 +22,6 @@ def start_urls(spider: ArticleSpider) -> list[str]:
 
 def test_comma_separated_urls() -> None:
     spider = make_spider(ArticleSpider, url=f"{A}, {B}")
-    assert isinstance(spider, ArticleSpider)
     assert start_urls(spider) == [A, B]
 
 
@@ -30,7 +29,6 @@ def test_urls_file_skips_blanks_and_comments(tmp_path: Path) -> None:
     listing = tmp_path / "urls.txt"
     listing.write_text(f"# saved list\n{A}\n\n  {B}  \n", encoding="utf-8")
     spider = make_spider(ArticleSpider, urls_file=str(listing))
-    assert isinstance(spider, ArticleSpider)
     assert start_urls(spider) == [A, B]
 
 

@@ -15,9 +15,7 @@ LOCAL = "http://127.0.0.1:8000"
 
 
 def site_spider() -> SiteSpider:
-    spider = make_spider(SiteSpider, start_url=f"{LOCAL}/")
-    assert isinstance(spider, SiteSpider)
-    return spider
+    return make_spider(SiteSpider, start_url=f"{LOCAL}/")
 
 
 def requests(results: Any) -> list[str]:
