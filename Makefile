@@ -21,7 +21,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	touch $(BASE_STAMP) $@
 
 demo: $(BASE_STAMP)
-	$(PY) -m crawler.sample_site.demo
+	$(PY) -m crawler.demo
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .

@@ -1,0 +1,82 @@
+"""``make demo``: serve the bundled sample site on loopback, crawl it, summarise the archive.
+
+Runs the real command line (``scrapy crawl site``) in a subprocess, exactly as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_SITE = ROOT / "data" / "sample_site"
+ARCHIVE_DIR = ROOT / "data" / "archive"
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    """Start ``python -m crawler.sample_site`` on a free port; return it and its base URL."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler.sample_site", "--root", str(SAMPLE_SITE), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline().strip()
+    if not line.startswith("serving "):
+        server.kill()
+        raise SystemExit(f"sample site server did not start: {line!r}")
+    return server, line.removeprefix("serving ")
+
+
+def crawl(start_url: str) -> int:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={start_url}"]
+    command += ["-s", f"ARCHIVE_DIR={ARCHIVE_DIR}", "-s", "LOG_LEVEL=WARNING"]
+    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
+
+
+def summary(run_dir: Path, seconds: float) -> str:
+    manifest: dict[str, Any] = json.loads((run_dir / "manifest.json").read_text("utf-8"))
+    counts = manifest["counts"]
+    lines = [
+        f"archive: {run_dir}",
+        f"  crawl took {seconds:.1f} s, finish reason: {manifest['finish_reason']}",
+        f"  articles written:   {counts['articles_written']}",
+        f"  categories written: {counts['categories_written']}",
+        f"  duplicates dropped: {counts['duplicates']}",
+        f"  items dropped:      {counts['dropped'] or 'none'}",
+        f"  pages failed:       {counts['pages_failed'] or 'none'}",
+    ]
+    lines += [
+        f"  {s['name']}: {s['records']} records, sha256 {s['sha256']}" for s in manifest["shards"]
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    before = set(ARCHIVE_DIR.iterdir()) if ARCHIVE_DIR.exists() else set()
+    server, base_url = start_server()
+    print(f"sample site at {base_url}; crawling it...", flush=True)
+    started = time.monotonic()
+    try:
+        status = crawl(base_url)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    elapsed = time.monotonic() - started
+    new_runs = sorted(set(ARCHIVE_DIR.iterdir()) - before) if ARCHIVE_DIR.exists() else []
+    if status != 0 or not new_runs or not (new_runs[-1] / "manifest.json").exists():
+        print(f"crawl failed (exit {status})", file=sys.stderr)
+        return status or 1
+    print(summary(new_runs[-1], elapsed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
