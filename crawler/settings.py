@@ -7,6 +7,7 @@ holds the defaults. Override any of them per run with ``-s NAME=VALUE``.
 BOT_NAME = "evergreen"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
 
 # --- Politeness -------------------------------------------------------------------------------
 # Identify ourselves; obey robots.txt (Protego); pace by the server's own latency (AutoThrottle)

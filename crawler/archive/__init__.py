@@ -1,0 +1,1 @@
+"""Crash-safe archive storage (shards, categories, manifest) with no Scrapy dependency."""

@@ -1,0 +1,106 @@
+"""``manifest.json``: what a run wrote and how it ended. Written last, so its presence marks a
+complete run; the digests let a reader verify every data file without trusting its size."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from crawler import __version__
+from crawler.archive.atomic import atomic_write
+from crawler.archive.rundir import to_utc
+from crawler.archive.shards import ShardInfo
+
+MANIFEST_FILE = "manifest.json"
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO-8601 in UTC with a ``Z``, to the second.
+
+    >>> from datetime import UTC
+    >>> iso_utc(datetime(2025, 8, 6, 9, 5, 0, 123, tzinfo=UTC))
+    '2025-08-06T09:05:00Z'
+    """
+    return to_utc(moment).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def _sorted(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: mapping[key] for key in sorted(mapping)}
+
+
+def _file_entry(info: ShardInfo) -> dict[str, Any]:
+    return {"name": info.name, "records": info.records, "sha256": info.sha256}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Counts:
+    """Outcome counters of a run. ``dropped`` maps a contract violation (``missing_title``) and
+    ``pages_failed`` an HTTP status or error name to how many times it happened."""
+
+    articles_written: int = 0
+    categories_written: int = 0
+    duplicate_urls: int = 0
+    duplicate_contents: int = 0
+    dropped: Mapping[str, int] = field(default_factory=dict)
+    pages_failed: Mapping[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "articles_written": self.articles_written,
+            "categories_written": self.categories_written,
+            "duplicates": {"url": self.duplicate_urls, "content": self.duplicate_contents},
+            "dropped": _sorted(self.dropped),
+            "pages_failed": _sorted(self.pages_failed),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Manifest:
+    """Everything ``manifest.json`` records about one run; ``to_dict`` is its JSON shape."""
+
+    FORMAT: ClassVar[int] = 1
+
+    spider: str
+    arguments: Mapping[str, Any]
+    started_at: datetime
+    finished_at: datetime
+    finish_reason: str
+    counts: Counts
+    shards: Sequence[ShardInfo]
+    categories: ShardInfo
+    settings: Mapping[str, Any]
+    project_version: str = __version__
+
+    def to_dict(self) -> dict[str, Any]:
+        # Top-level keys keep a reading order; maps whose order means nothing are sorted so
+        # two runs with the same outcome give the same text.
+        return {
+            "format": self.FORMAT,
+            "project_version": self.project_version,
+            "spider": self.spider,
+            "arguments": _sorted(self.arguments),
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at),
+            "finish_reason": self.finish_reason,
+            "counts": self.counts.to_dict(),
+            "shards": [_file_entry(shard) for shard in self.shards],
+            "categories": _file_entry(self.categories),
+            "settings": _sorted(self.settings),
+        }
+
+    def to_json(self) -> bytes:
+        # default=str: a spider argument that is not JSON must not cost a finished run its
+        # manifest.
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+        return (text + "\n").encode("utf-8")
+
+
+def write_manifest(run_dir: Path, manifest: Manifest) -> Path:
+    """Publish ``<run_dir>/manifest.json`` atomically; call it after every data file is final."""
+    path = run_dir / MANIFEST_FILE
+    atomic_write(path, manifest.to_json())
+    return path

@@ -1,0 +1,106 @@
+"""Check archive runs against their manifests: every completed file's sha256 and record count,
+and that every line is one JSON object. No Scrapy needed; ``scrapy verify`` wraps it."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.archive.manifest import MANIFEST_FILE
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem with one file. ``damaged`` findings fail verification; the others (a run
+    with no manifest yet, a leftover ``.open`` shard) are reported but are not damage."""
+
+    path: Path
+    message: str
+    damaged: bool = True
+
+    def __str__(self) -> str:
+        return f"{'DAMAGED' if self.damaged else 'note'}: {self.path}: {self.message}"
+
+
+def runs_in(path: Path) -> list[Path]:
+    """``path`` itself if it is a run folder, else the run folders directly inside it."""
+    if (path / MANIFEST_FILE).exists():
+        return [path]
+    return sorted(child for child in path.iterdir() if child.is_dir())
+
+
+def verify(path: Path) -> list[Finding]:
+    """Every finding for the run folder or archive folder ``path``."""
+    if not path.is_dir():
+        return [Finding(path, "not a directory")]
+    findings: list[Finding] = []
+    for run in runs_in(path):
+        findings.extend(verify_run(run))
+    return findings
+
+
+def verify_run(run: Path) -> Iterator[Finding]:
+    manifest_path = run / MANIFEST_FILE
+    if not manifest_path.exists():
+        yield Finding(run, "no manifest.json: run incomplete or still running", damaged=False)
+        return
+    try:
+        manifest = json.loads(manifest_path.read_bytes())
+        entries: list[dict[str, Any]] = [*manifest["shards"], manifest["categories"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        yield Finding(manifest_path, f"unreadable manifest: {exc}")
+        return
+    listed = set()
+    for entry in entries:
+        listed.add(entry["name"])
+        yield from verify_file(run / entry["name"], entry["records"], entry["sha256"])
+    for extra in sorted(run.iterdir()):
+        if extra.name.endswith(".open"):
+            yield Finding(extra, "unfinished file left by an interrupted write", damaged=False)
+        elif extra.name.startswith("articles-") and extra.name not in listed:
+            yield Finding(extra, "shard not listed in manifest.json")
+
+
+def verify_file(path: Path, records: int, sha256: str) -> Iterator[Finding]:
+    if not path.exists():
+        yield Finding(path, "missing")
+        return
+    digest = hashlib.sha256()
+    with path.open("rb") as stored:
+        while chunk := stored.read(_CHUNK):
+            digest.update(chunk)
+    if digest.hexdigest() != sha256:
+        yield Finding(path, f"sha256 {digest.hexdigest()} does not match manifest {sha256}")
+    try:
+        count = yield from _count_records(path)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Finding(path, f"cannot be read: {exc}")
+        return
+    if count != records:
+        yield Finding(path, f"{count} records, manifest says {records}")
+
+
+def _count_records(path: Path) -> Generator[Finding, None, int]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    count = 0
+    with opener(path, "rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.endswith(b"\n"):
+                yield Finding(path, f"line {number} is truncated (no newline)")
+            try:
+                record = json.loads(line)
+            except ValueError:
+                yield Finding(path, f"line {number} is not valid JSON")
+            else:
+                if not isinstance(record, dict):
+                    yield Finding(path, f"line {number} is not a JSON object")
+            count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Item pipelines: validate, deduplicate and archive items; they never parse HTML."""

@@ -1,0 +1,212 @@
+"""Store the run: articles in rotating shards, merged categories, then the manifest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.archive.categories import merge_category_pages, write_categories
+from crawler.archive.manifest import Counts, Manifest, write_manifest
+from crawler.archive.rundir import create_run_dir
+from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.contract import ARTICLE_FIELDS
+from crawler.items import CategoryPage
+from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
+from crawler.pipelines.kinds import is_article, is_category_page
+from crawler.pipelines.validate import DROPPED_PREFIX
+
+logger = logging.getLogger(__name__)
+
+ARTICLES_WRITTEN_KEY = "archive/articles_written"
+CATEGORIES_WRITTEN_KEY = "archive/categories_written"
+RUN_DIR_KEY = "archive/run_dir"
+#: Spiders count failed pages as ``pages/failed/<status or error>``.
+PAGES_FAILED_PREFIX = "pages/failed/"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {
+        key.removeprefix(prefix): int(value)
+        for key, value in stats.items()
+        if key.startswith(prefix)
+    }
+
+
+def _article_record(item: Any) -> dict[str, Any]:
+    """The item as JSON-ready data, nested dataclasses included, keys in contract order.
+
+    ``Article`` dataclasses already come out in field order; reordering makes dict items
+    written by other code come out the same way.
+    """
+    record = ItemAdapter(item).asdict()
+    ordered = {key: record[key] for key in ARTICLE_FIELDS if key in record}
+    ordered.update(record)  # extra keys keep their place after the contract's
+    return ordered
+
+
+def _category_page(item: Any) -> CategoryPage:
+    if isinstance(item, CategoryPage):
+        return item
+    adapter = ItemAdapter(item)
+    return CategoryPage(
+        name=str(adapter["name"]),
+        url=str(adapter["url"]),
+        page=int(adapter["page"]),
+        articles=[str(url) for url in adapter.get("articles") or ()],
+    )
+
+
+class ArchivePipeline:
+    """Writes one run folder ``<ARCHIVE_DIR>/<spider>-<UTC start>`` (``-2``, ``-3``... if taken)::
+
+        articles-00001.jsonl[.gz] ...   Article records, ARCHIVE_SHARD_ITEMS per shard
+        categories.jsonl                one Category per category, its pages merged in order
+        manifest.json                   written last: its presence marks a complete run
+
+    A file appears under its final name only when complete (written as ``*.open``, fsynced,
+    renamed). Category pages are merged when the spider closes, since pages arrive in any order.
+    Other items pass through untouched.
+
+    Settings:
+
+    - ``ARCHIVE_ENABLED`` (default ``True``): ``False`` disables the pipeline.
+    - ``ARCHIVE_DIR`` (default ``"data/archive"``): root of the run folders.
+    - ``ARCHIVE_SHARD_ITEMS`` (default ``10000``): articles per shard.
+    - ``ARCHIVE_GZIP`` (default ``False``): gzip the shards (``.jsonl.gz``).
+
+    Stats set: ``archive/articles_written``, ``archive/categories_written``, ``archive/run_dir``.
+    Stats read for the manifest: ``validate/dropped/*``, ``dedup/duplicate_url``,
+    ``dedup/duplicate_content``, ``pages/failed/*``.
+    """
+
+    DEFAULT_DIR = "data/archive"
+    DEFAULT_SHARD_ITEMS = 10_000
+    DEFAULT_GZIP = False
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        *,
+        root: Path,
+        shard_items: int,
+        gzip: bool,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        assert crawler.stats is not None
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.root = root
+        self.shard_items = shard_items
+        self.gzip = gzip
+        self.clock = clock
+        self.run_dir: Path | None = None
+        self._started_at: datetime | None = None
+        self._writer: ShardWriter | None = None
+        self._category_pages: list[CategoryPage] = []
+        self._categories: ShardInfo | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVE_ENABLED", True):
+            raise NotConfigured("ARCHIVE_ENABLED is False")
+        pipeline = cls(
+            crawler,
+            root=Path(settings.get("ARCHIVE_DIR", cls.DEFAULT_DIR)),
+            shard_items=settings.getint("ARCHIVE_SHARD_ITEMS", cls.DEFAULT_SHARD_ITEMS),
+            gzip=settings.getbool("ARCHIVE_GZIP", cls.DEFAULT_GZIP),
+        )
+        # The finish reason only exists in this signal, which Scrapy sends after every
+        # pipeline's close_spider: the manifest is written there.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self._spider()
+        self._started_at = self.clock()
+        self.run_dir = create_run_dir(self.root, spider.name, self._started_at)
+        self._writer = ShardWriter(self.run_dir, max_records=self.shard_items, gzip=self.gzip)
+        self.stats.set_value(RUN_DIR_KEY, str(self.run_dir))
+
+    def process_item(self, item: Any) -> Any:
+        if is_article(item):
+            if self._writer is None:
+                raise RuntimeError("ArchivePipeline received an item before open_spider")
+            self._writer.write(_article_record(item))
+            self.stats.inc_value(ARTICLES_WRITTEN_KEY)
+        elif is_category_page(item):
+            self._category_pages.append(_category_page(item))
+        return item
+
+    def close_spider(self) -> None:
+        # Data files are finished here, as soon as no item can arrive any more.
+        if self._writer is None or self.run_dir is None:
+            return
+        self._writer.close()
+        categories = merge_category_pages(self._category_pages)
+        self._categories = write_categories(self.run_dir, categories)
+        self.stats.set_value(CATEGORIES_WRITTEN_KEY, self._categories.records)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._writer is None or self.run_dir is None or self._started_at is None:
+            return
+        if self._categories is None:
+            # close_spider failed or never ran: the data files are not all final, so no
+            # manifest may claim the run is complete.
+            self._writer.abort()
+            logger.error("Archive run %s is incomplete: no manifest written", self.run_dir)
+            return
+        counts = self._counts()
+        manifest = Manifest(
+            spider=spider.name,
+            arguments=dict(getattr(spider, "arguments", {})),
+            started_at=self._started_at,
+            finished_at=self.clock(),
+            finish_reason=reason,
+            counts=counts,
+            shards=self._writer.shards,
+            categories=self._categories,
+            settings={"ARCHIVE_SHARD_ITEMS": self.shard_items, "ARCHIVE_GZIP": self.gzip},
+        )
+        write_manifest(self.run_dir, manifest)
+        logger.info(
+            "Archived run %s (%s): %d articles in %d shards, %d categories, "
+            "%d dropped, %d duplicates",
+            self.run_dir,
+            reason,
+            counts.articles_written,
+            len(manifest.shards),
+            counts.categories_written,
+            sum(counts.dropped.values()),
+            counts.duplicate_urls + counts.duplicate_contents,
+        )
+
+    def _counts(self) -> Counts:
+        assert self._writer is not None and self._categories is not None
+        stats = self.stats.get_stats()
+        return Counts(
+            # From the files themselves rather than the stats: the manifest describes them.
+            articles_written=self._writer.records_written,
+            categories_written=self._categories.records,
+            duplicate_urls=int(stats.get(DUPLICATE_URL_KEY, 0)),
+            duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
+            dropped=_with_prefix(stats, DROPPED_PREFIX),
+            pages_failed=_with_prefix(stats, PAGES_FAILED_PREFIX),
+        )
+
+    def _spider(self) -> Spider:
+        if self.crawler.spider is None:
+            raise RuntimeError("ArchivePipeline opened without a spider")
+        return self.crawler.spider

@@ -1,0 +1,31 @@
+"""Which record an item is, for dataclass items and plain dicts alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+
+from crawler.items import Article, CategoryPage
+
+#: ``type`` value a plain-dict ``CategoryPage`` carries (the dataclass has no ``type`` field,
+#: since it is never written as is).
+CATEGORY_PAGE_TYPE = "category_page"
+
+
+def _type_of(item: Any) -> object:
+    return ItemAdapter(item).get("type") if ItemAdapter.is_item(item) else None
+
+
+def is_article(item: Any) -> bool:
+    """``Article`` instances, and dicts with ``"type": "article"``.
+
+    >>> is_article({"type": "article"}), is_article({"type": "category"})
+    (True, False)
+    """
+    return isinstance(item, Article) or _type_of(item) == "article"
+
+
+def is_category_page(item: Any) -> bool:
+    """``CategoryPage`` instances, and dicts with ``"type": "category_page"``."""
+    return isinstance(item, CategoryPage) or _type_of(item) == CATEGORY_PAGE_TYPE

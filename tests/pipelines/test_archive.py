@@ -1,0 +1,346 @@
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
+
+import crawler as crawler_package
+from crawler.pipelines.archive import ArchivePipeline
+from tests.factories import (
+    article_dict,
+    article_url,
+    category_url,
+    make_article,
+    make_category_page,
+)
+
+STARTED = datetime(2025, 8, 6, 9, 0, 0, tzinfo=UTC)
+FINISHED = datetime(2025, 8, 6, 9, 42, 7, tzinfo=UTC)
+RUN_NAME = "site-20250806T090000Z"
+
+
+class SiteSpider(Spider):
+    name = "site"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.arguments = dict(kwargs)
+
+
+def make_pipeline(tmp_path: Path, **settings: Any) -> tuple[ArchivePipeline, Crawler]:
+    crawler = get_crawler(SiteSpider, {"ARCHIVE_DIR": str(tmp_path / "archive"), **settings})
+    crawler.spider = SiteSpider.from_crawler(crawler, category="film-history")
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    times: Iterator[datetime] = iter([STARTED, FINISHED])
+    pipeline.clock = lambda: next(times)
+    return pipeline, crawler
+
+
+def run(pipeline: ArchivePipeline, crawler: Crawler, items: list[Any]) -> Path:
+    pipeline.open_spider()
+    for item in items:
+        pipeline.process_item(item)
+    pipeline.close_spider()
+    send_spider_closed(pipeline, crawler)
+    assert pipeline.run_dir is not None
+    return pipeline.run_dir
+
+
+def send_spider_closed(
+    pipeline: ArchivePipeline, crawler: Crawler, reason: str = "finished"
+) -> None:
+    """Send the real signal, to prove the pipeline is connected to it, and fail on its errors
+    (other receivers, such as CoreStats, expect a spider_opened this test never sent)."""
+    results = crawler.signals.send_catch_log(
+        signals.spider_closed, spider=crawler.spider, reason=reason
+    )
+    [ours] = [result for receiver, result in results if receiver == pipeline.spider_closed]
+    assert not isinstance(ours, Failure), ours
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def manifest_of(run_dir: Path) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
+    return result
+
+
+def test_disabled_pipeline_is_not_configured(tmp_path: Path) -> None:
+    crawler = get_crawler(SiteSpider, {"ARCHIVE_ENABLED": False})
+    with pytest.raises(NotConfigured):
+        ArchivePipeline.from_crawler(crawler)
+
+
+def test_defaults_come_from_class_constants() -> None:
+    pipeline = ArchivePipeline.from_crawler(get_crawler(SiteSpider))
+    assert pipeline.root == Path("data/archive")
+    assert pipeline.shard_items == 10_000
+    assert pipeline.gzip is False
+
+
+def test_run_dir_is_named_by_spider_and_start_and_exposed_in_stats(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path)
+    run_dir = run(pipeline, crawler, [])
+    assert run_dir == tmp_path / "archive" / RUN_NAME
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("archive/run_dir") == str(run_dir)
+
+
+def test_a_second_run_in_the_same_second_gets_its_own_dir(tmp_path: Path) -> None:
+    first = run(*make_pipeline(tmp_path), [make_article(1)])
+    second = run(*make_pipeline(tmp_path), [make_article(2)])
+    assert second.name == f"{RUN_NAME}-2"
+    assert read_jsonl(first / "articles-00001.jsonl")[0]["url"] == article_url(1)
+
+
+def test_articles_rotate_into_shards(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=3)
+    run_dir = run(pipeline, crawler, [make_article(n) for n in range(1, 8)])
+
+    names = ["articles-00001.jsonl", "articles-00002.jsonl", "articles-00003.jsonl"]
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        *names,
+        "categories.jsonl",
+        "manifest.json",
+    ]
+    assert [len(read_jsonl(run_dir / name)) for name in names] == [3, 3, 1]
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("archive/articles_written") == 7
+
+
+def test_manifest_lists_shards_with_their_digests(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=3)
+    run_dir = run(pipeline, crawler, [make_article(n) for n in range(1, 8)])
+
+    shards = manifest_of(run_dir)["shards"]
+    assert [(s["name"], s["records"]) for s in shards] == [
+        ("articles-00001.jsonl", 3),
+        ("articles-00002.jsonl", 3),
+        ("articles-00003.jsonl", 1),
+    ]
+    for shard in shards:
+        assert shard["sha256"] == hashlib.sha256((run_dir / shard["name"]).read_bytes()).hexdigest()
+
+
+def test_article_record_is_the_item_in_field_order(tmp_path: Path) -> None:
+    article = make_article(1)
+    pipeline, crawler = make_pipeline(tmp_path)
+    run_dir = run(pipeline, crawler, [article])
+
+    line = (run_dir / "articles-00001.jsonl").read_bytes().decode()
+    expected = ItemAdapter(article).asdict()
+    assert json.loads(line) == expected
+    assert list(json.loads(line)) == list(expected)
+    assert line.startswith('{"type":"article","url":')
+    assert json.loads(line)["blocks"][0] == {"kind": "heading", "text": "Part 1"}
+
+
+def test_dict_article_is_written_in_contract_key_order(tmp_path: Path) -> None:
+    shuffled = dict(reversed(list(article_dict(1, extra="kept").items())))
+    pipeline, crawler = make_pipeline(tmp_path)
+    run_dir = run(pipeline, crawler, [shuffled])
+
+    [record] = read_jsonl(run_dir / "articles-00001.jsonl")
+    assert list(record) == [*ItemAdapter(make_article(1)).field_names(), "extra"]
+
+
+def test_gzip_setting_writes_gzip_shards(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_GZIP=True, ARCHIVE_SHARD_ITEMS=2)
+    run_dir = run(pipeline, crawler, [make_article(n) for n in range(1, 4)])
+
+    manifest = manifest_of(run_dir)
+    assert [s["name"] for s in manifest["shards"]] == [
+        "articles-00001.jsonl.gz",
+        "articles-00002.jsonl.gz",
+    ]
+    assert manifest["settings"] == {"ARCHIVE_GZIP": True, "ARCHIVE_SHARD_ITEMS": 2}
+    urls = [r["url"] for s in manifest["shards"] for r in read_jsonl(run_dir / s["name"])]
+    assert urls == [article_url(n) for n in range(1, 4)]
+
+
+def test_category_pages_merge_in_page_order(tmp_path: Path) -> None:
+    pages = [
+        make_category_page("national-cinemas", page=3, articles=(7,)),
+        make_category_page("film-history", page=2, articles=(4, 1), name="Film history"),
+        make_category_page("national-cinemas", page=1, articles=(1, 2)),
+        make_category_page("film-history", page=1, articles=(3,), name="Film history"),
+        {
+            "type": "category_page",
+            "name": "National cinemas",
+            "url": category_url("national-cinemas", 2),
+            "page": 2,
+            "articles": [article_url(2), article_url(5)],
+        },
+    ]
+    pipeline, crawler = make_pipeline(tmp_path)
+    run_dir = run(pipeline, crawler, pages)
+
+    assert read_jsonl(run_dir / "categories.jsonl") == [
+        {
+            "type": "category",
+            "name": "Film history",
+            "url": category_url("film-history"),
+            "articles": [article_url(n) for n in (3, 4, 1)],
+        },
+        {
+            "type": "category",
+            "name": "National cinemas",
+            "url": category_url("national-cinemas"),
+            "articles": [article_url(n) for n in (1, 2, 5, 7)],
+        },
+    ]
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("archive/categories_written") == 2
+
+
+def test_manifest_records_the_run(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=5)
+    assert crawler.stats is not None
+    for key, value in {
+        "validate/dropped/missing_title": 2,
+        "validate/dropped/bad_published": 1,
+        "dedup/duplicate_url": 4,
+        "dedup/duplicate_content": 1,
+        "pages/failed/404": 3,
+        "pages/failed/TimeoutError": 1,
+        "downloader/request_count": 50,
+    }.items():
+        crawler.stats.set_value(key, value)
+    pipeline.open_spider()
+    for item in [make_article(1), make_article(2), make_category_page()]:
+        pipeline.process_item(item)
+    pipeline.close_spider()
+    send_spider_closed(pipeline, crawler, reason="closespider_itemcount")
+
+    assert pipeline.run_dir is not None
+    manifest = manifest_of(pipeline.run_dir)
+    categories_bytes = (pipeline.run_dir / "categories.jsonl").read_bytes()
+    shard_bytes = (pipeline.run_dir / "articles-00001.jsonl").read_bytes()
+    assert manifest == {
+        "format": 1,
+        "project_version": crawler_package.__version__,
+        "spider": "site",
+        "arguments": {"category": "film-history"},
+        "started_at": "2025-08-06T09:00:00Z",
+        "finished_at": "2025-08-06T09:42:07Z",
+        "finish_reason": "closespider_itemcount",
+        "counts": {
+            "articles_written": 2,
+            "categories_written": 1,
+            "duplicates": {"url": 4, "content": 1},
+            "dropped": {"bad_published": 1, "missing_title": 2},
+            "pages_failed": {"404": 3, "TimeoutError": 1},
+        },
+        "shards": [
+            {
+                "name": "articles-00001.jsonl",
+                "records": 2,
+                "sha256": hashlib.sha256(shard_bytes).hexdigest(),
+            }
+        ],
+        "categories": {
+            "name": "categories.jsonl",
+            "records": 1,
+            "sha256": hashlib.sha256(categories_bytes).hexdigest(),
+        },
+        "settings": {"ARCHIVE_GZIP": False, "ARCHIVE_SHARD_ITEMS": 5},
+    }
+
+
+def test_spider_without_arguments_attribute_gives_empty_arguments(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path)
+    assert crawler.spider is not None
+    delattr(crawler.spider, "arguments")
+    assert manifest_of(run(pipeline, crawler, []))["arguments"] == {}
+
+
+def test_files_appear_under_final_names_only_when_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renames: list[tuple[str, bool, bytes]] = []
+    real_rename = Path.rename
+
+    def spy(self: Path, target: Any) -> Path:
+        target = Path(target)
+        renames.append((target.name, target.exists(), self.read_bytes()))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", spy)
+    pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=3)
+    pipeline.open_spider()
+    assert pipeline.run_dir is not None
+    for n in range(1, 8):
+        pipeline.process_item(make_article(n))
+        finished = sorted(p.name for p in pipeline.run_dir.glob("*.jsonl"))
+        assert [len(read_jsonl(pipeline.run_dir / name)) for name in finished] == [3] * (n // 3)
+        in_progress = list(pipeline.run_dir.glob("*.open"))
+        assert len(in_progress) == (1 if n % 3 else 0)
+    assert not (pipeline.run_dir / "manifest.json").exists()
+    pipeline.close_spider()
+    assert not (pipeline.run_dir / "manifest.json").exists()
+    send_spider_closed(pipeline, crawler)
+
+    assert [(name, existed) for name, existed, _ in renames] == [
+        ("articles-00001.jsonl", False),
+        ("articles-00002.jsonl", False),
+        ("articles-00003.jsonl", False),
+        ("categories.jsonl", False),
+        ("manifest.json", False),
+    ]
+    # What was renamed is exactly what readers find: nothing is appended after publishing.
+    for name, _, content in renames:
+        assert (pipeline.run_dir / name).read_bytes() == content
+    assert not list(pipeline.run_dir.glob("*.open"))
+
+
+def test_no_manifest_when_data_files_were_not_finished(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline, crawler = make_pipeline(tmp_path)
+    pipeline.open_spider()
+    pipeline.process_item(make_article(1))
+    send_spider_closed(pipeline, crawler, reason="shutdown")  # close_spider never ran
+
+    assert pipeline.run_dir is not None
+    assert not (pipeline.run_dir / "manifest.json").exists()
+    # The unfinished shard stays visibly unfinished.
+    assert [p.name for p in pipeline.run_dir.iterdir()] == ["articles-00001.jsonl.open"]
+    assert "incomplete" in caplog.text
+
+
+def test_closing_logs_one_summary_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="crawler.pipelines.archive")
+    pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=2)
+    run_dir = run(pipeline, crawler, [make_article(n) for n in range(1, 4)])
+
+    [record] = [r for r in caplog.records if r.name == "crawler.pipelines.archive"]
+    assert record.levelno == logging.INFO
+    message = record.getMessage()
+    assert str(run_dir) in message
+    assert "3 articles in 2 shards" in message
+
+
+def test_items_pass_through_unchanged(tmp_path: Path) -> None:
+    pipeline, _ = make_pipeline(tmp_path)
+    pipeline.open_spider()
+    items = [make_article(1), make_category_page(), {"type": "other"}]
+    assert [pipeline.process_item(item) for item in items] == items
+    pipeline.close_spider()
