@@ -7,6 +7,7 @@ finished shard whose digest is the one recorded in the manifest.
 
 from __future__ import annotations
 
+import contextlib
 import gzip as gzip_module
 import hashlib
 import json
@@ -72,10 +73,15 @@ class _OpenShard:
         self.records += 1
 
     def abandon(self) -> None:
-        """Release the file without publishing it: it stays ``.open``, i.e. unfinished."""
-        if self._gzip is not None:
-            self._gzip.close()
-        self._file.raw.close()
+        """Release the file without publishing it: it stays ``.open``, i.e. unfinished.
+
+        Closing flushes buffers, which fails again on a full disk; the file is unfinished
+        either way, so that error is not raised over the one that caused the abandon."""
+        with contextlib.suppress(OSError):
+            if self._gzip is not None:
+                self._gzip.close()
+        with contextlib.suppress(OSError):
+            self._file.raw.close()
 
     def finish(self) -> ShardInfo:
         if self._gzip is not None:

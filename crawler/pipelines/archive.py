@@ -11,7 +11,8 @@ from typing import Any, Self
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
@@ -28,6 +29,10 @@ logger = logging.getLogger(__name__)
 ARTICLES_WRITTEN_KEY = "archive/articles_written"
 CATEGORIES_WRITTEN_KEY = "archive/categories_written"
 RUN_DIR_KEY = "archive/run_dir"
+#: Set (to the error) when writing failed: the run has no manifest and the command exits 1.
+FAILED_KEY = "archive/failed"
+DROPPED_AFTER_FAILURE_KEY = "archive/dropped_after_failure"
+FAILED_REASON = "archive_failed"
 #: Spiders count failed pages as ``pages/failed/<status or error>``.
 PAGES_FAILED_PREFIX = "pages/failed/"
 
@@ -116,6 +121,7 @@ class ArchivePipeline:
         self._writer: ShardWriter | None = None
         self._category_pages: list[CategoryPage] = []
         self._categories: ShardInfo | None = None
+        self._failure: OSError | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -144,7 +150,14 @@ class ArchivePipeline:
         if is_article(item):
             if self._writer is None:
                 raise RuntimeError("ArchivePipeline received an item before open_spider")
-            self._writer.write(_article_record(item))
+            if self._failure is not None:
+                self.stats.inc_value(DROPPED_AFTER_FAILURE_KEY)
+                raise DropItem("archive write failed earlier", log_level="DEBUG")
+            try:
+                self._writer.write(_article_record(item))
+            except OSError as exc:
+                self._fail(exc)
+                raise DropItem(f"archive write failed: {exc}", log_level="DEBUG") from None
             self.stats.inc_value(ARTICLES_WRITTEN_KEY)
         elif is_category_page(item):
             self._category_pages.append(_category_page(item))
@@ -152,15 +165,36 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         # Data files are finished here, as soon as no item can arrive any more.
-        if self._writer is None or self.run_dir is None:
+        if self._writer is None or self.run_dir is None or self._failure is not None:
             return
-        self._writer.close()
-        categories = merge_category_pages(self._category_pages)
-        self._categories = write_categories(self.run_dir, categories)
+        try:
+            self._writer.close()
+            categories = merge_category_pages(self._category_pages)
+            self._categories = write_categories(self.run_dir, categories)
+        except OSError as exc:
+            self._fail(exc)
+            return
         self.stats.set_value(CATEGORIES_WRITTEN_KEY, self._categories.records)
+
+    def _fail(self, error: OSError) -> None:
+        """Stop the crawl on a write error (disk full, permissions): the shard in progress is
+        left as ``.open``, completed shards are untouched, and no manifest is written."""
+        self._failure = error
+        assert self._writer is not None
+        self._writer.abort()
+        self.stats.set_value(FAILED_KEY, str(error))
+        logger.error("Archive write failed in %s: %s; the run is incomplete", self.run_dir, error)
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no crawl running (the pipeline driven directly, as in tests)
+            return
+        if engine.running:
+            deferred_from_coro(engine.close_spider_async(reason=FAILED_REASON))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._writer is None or self.run_dir is None or self._started_at is None:
+            return
+        if self._failure is not None:
             return
         if self._categories is None:
             # close_spider failed or never ran: the data files are not all final, so no

@@ -1,0 +1,59 @@
+"""Bad input to ``scrapy crawl``: one clear line on stderr, exit 2, no traceback, no crawl."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def crawl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["site", "-a", "start_url=ftp://example.com/"], "start_url must be an absolute http(s)"),
+        (["site", "-a", "start_url=example.com"], "start_url must be an absolute http(s)"),
+        (["site"], "missing -a start_url"),
+        (["site", "-a", "start_url=http://127.0.0.1:9/", "-a", "depth=2"], "does not accept"),
+        (["category", "-a", "url=http://127.0.0.1:9/page.php?p=1"], "must be a category URL"),
+        (["article", "-a", "urls_file=/nonexistent/urls.txt"], "cannot read urls_file"),
+        (["article"], "give -a url"),
+    ],
+)
+def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
+    result = crawl(*args, "-s", f"ARCHIVE_DIR={tmp_path}")
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was crawled or written
+
+
+def test_unwritable_archive_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = crawl("site", "-a", "start_url=http://127.0.0.1:9/", "-s", f"ARCHIVE_DIR={blocker}/x")
+    assert result.returncode == 2
+    assert "ARCHIVE_DIR" in result.stderr and "not writable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_spider(tmp_path: Path) -> None:
+    result = crawl("nosuch", "-s", f"ARCHIVE_DIR={tmp_path}")
+    assert result.returncode == 2
+    assert "no spider named 'nosuch'" in result.stderr
+    assert "Traceback" not in result.stderr
