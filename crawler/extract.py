@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from itemadapter import ItemAdapter
-
 from crawler.contract import violation
 from crawler.pages.article import ArticlePage
 
@@ -21,7 +19,7 @@ def extract_article(body: bytes, url: str) -> dict[str, Any] | None:
 
     Researchers re-parse saved pages with it; the crawler's spiders use the same page object.
     """
-    record = ItemAdapter(ArticlePage.from_bytes(body, url).to_item()).asdict()
+    record = ArticlePage.from_bytes(body, url).to_item().to_record()
     return None if violation(record) else record
 
 

@@ -7,7 +7,7 @@ Pipelines reach these through ``ItemAdapter``, so plain dicts with the same keys
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph"]
 
@@ -41,6 +41,31 @@ class Article:
     body: str
     blocks: list[Block] = field(default_factory=list)
     related: list[RelatedLink] = field(default_factory=list)
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON record, keys in contract order. Hand-written because the generic
+        converters (``dataclasses.asdict``, ``ItemAdapter.asdict``) cost more than the
+        extraction itself on pages with long related lists."""
+        return {
+            "type": self.type,
+            "url": self.url,
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "published": self.published,
+            "category": self.category,
+            "body": self.body,
+            "blocks": [{"kind": block.kind, "text": block.text} for block in self.blocks],
+            "related": [
+                {
+                    "url": link.url,
+                    "category": link.category,
+                    "summary": link.summary,
+                    "published": link.published,
+                }
+                for link in self.related
+            ],
+        }
 
 
 @dataclass(kw_only=True, slots=True)

@@ -6,6 +6,7 @@ import json
 from functools import cached_property
 from typing import Any
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from crawler import urls
@@ -61,17 +62,19 @@ class ArticlePage(Page):
     def related(self) -> list[RelatedLink]:
         cards = []
         for card in self.selector.css("section.related-articles li.related-item"):
-            url = self.link(card.css("a.related-link::attr(href)").get())
+            root = card.root
+            url = self.link(_first_string(_RELATED_HREF(root)))
             if url is None:
                 continue
-            date = card.css("time.related-date")
+            date = _first_element(_RELATED_DATE(root))
             cards.append(
                 RelatedLink(
                     url=url,
-                    category=_text(card.css("a.related-category")),
-                    summary=_text(card.css(".related-summary")),
-                    published=parse_date(date.attrib.get("datetime"))
-                    or parse_date(date.xpath("string()").get()),
+                    category=_element_text(_RELATED_CATEGORY(root)),
+                    summary=_element_text(_RELATED_SUMMARY(root)),
+                    published=None
+                    if date is None
+                    else parse_date(date.get("datetime")) or parse_date(text_content(date)),
                 )
             )
         return cards
@@ -101,8 +104,28 @@ class ArticlePage(Page):
         )
 
 
-def _text(selection: Any) -> str | None:
-    return (text_content(selection[0].root) or None) if selection else None
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# Compiled once: related lists have up to dozens of cards, each read field by field.
+_RELATED_HREF = XPath(f".//a[{_has_class('related-link')}]/@href")
+_RELATED_CATEGORY = XPath(f".//a[{_has_class('related-category')}]")
+_RELATED_SUMMARY = XPath(f".//*[{_has_class('related-summary')}]")
+_RELATED_DATE = XPath(f".//time[{_has_class('related-date')}]")
+
+
+def _first_element(found: Any) -> HtmlElement | None:
+    return found[0] if isinstance(found, list) and found else None
+
+
+def _first_string(found: Any) -> str | None:
+    return str(found[0]) if isinstance(found, list) and found else None
+
+
+def _element_text(found: Any) -> str | None:
+    element = _first_element(found)
+    return (text_content(element) or None) if element is not None else None
 
 
 def _article_json_ld(scripts: list[str]) -> dict[str, Any]:
