@@ -18,10 +18,9 @@ from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo, ShardWriter
-from crawler.contract import ARTICLE_FIELDS
 from crawler.items import CategoryPage
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
-from crawler.pipelines.kinds import is_article, is_category_page
+from crawler.pipelines.kinds import article_record, is_article, is_category_page
 from crawler.pipelines.validate import DROPPED_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -47,18 +46,6 @@ def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
         for key, value in stats.items()
         if key.startswith(prefix)
     }
-
-
-def _article_record(item: Any) -> dict[str, Any]:
-    """The item as JSON-ready data, nested dataclasses included, keys in contract order.
-
-    ``Article`` dataclasses already come out in field order; reordering makes dict items
-    written by other code come out the same way.
-    """
-    record = ItemAdapter(item).asdict()
-    ordered = {key: record[key] for key in ARTICLE_FIELDS if key in record}
-    ordered.update(record)  # extra keys keep their place after the contract's
-    return ordered
 
 
 def _category_page(item: Any) -> CategoryPage:
@@ -154,7 +141,7 @@ class ArchivePipeline:
                 self.stats.inc_value(DROPPED_AFTER_FAILURE_KEY)
                 raise DropItem("archive write failed earlier", log_level="DEBUG")
             try:
-                self._writer.write(_article_record(item))
+                self._writer.write(article_record(item))
             except OSError as exc:
                 self._fail(exc)
                 raise DropItem(f"archive write failed: {exc}", log_level="DEBUG") from None

@@ -6,6 +6,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from crawler.contract import ARTICLE_FIELDS
 from crawler.items import Article, CategoryPage
 
 #: ``type`` value a plain-dict ``CategoryPage`` carries (the dataclass has no ``type`` field,
@@ -29,3 +30,13 @@ def is_article(item: Any) -> bool:
 def is_category_page(item: Any) -> bool:
     """``CategoryPage`` instances, and dicts with ``"type": "category_page"``."""
     return isinstance(item, CategoryPage) or _type_of(item) == CATEGORY_PAGE_TYPE
+
+
+def article_record(item: Any) -> dict[str, Any]:
+    """An article item as its JSON record, keys in contract order, extra keys after them."""
+    if isinstance(item, Article):
+        return item.to_record()
+    record = ItemAdapter(item).asdict()
+    ordered = {key: record[key] for key in ARTICLE_FIELDS if key in record}
+    ordered.update(record)
+    return ordered

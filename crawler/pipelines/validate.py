@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Self
 
-from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler import contract
-from crawler.pipelines.kinds import is_article
+from crawler.pipelines.kinds import article_record, is_article
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,7 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         if not is_article(item):
             return item
-        record = ItemAdapter(item).asdict()
+        record = article_record(item)
         reason = contract.violation(record)
         if reason is None:
             return item
