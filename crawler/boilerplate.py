@@ -20,6 +20,14 @@ AD_CLASS_TOKENS: tuple[str, ...] = (
     "sponsored",
     "promoted-content",
 )
+#: Class tokens of page furniture that is never article text, should a template print it inside
+#: the body (share buttons, breadcrumbs, the related list, the date line).
+BOILERPLATE_CLASS_TOKENS: tuple[str, ...] = (
+    "share-buttons",
+    "breadcrumbs",
+    "related-articles",
+    "post-meta",
+)
 #: Id prefixes of ad slots (Google Publisher Tag).
 AD_ID_PREFIXES: tuple[str, ...] = ("div-gpt-ad",)
 #: Tags that are ads whatever their attributes.
@@ -38,16 +46,16 @@ def _class_token(token: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {token} ')"
 
 
-def _ad_predicate() -> str:
-    tests = [_class_token(token) for token in AD_CLASS_TOKENS]
+def _noise_predicate() -> str:
+    tests = [_class_token(token) for token in AD_CLASS_TOKENS + BOILERPLATE_CLASS_TOKENS]
     tests += [f"starts-with(@id, '{prefix}')" for prefix in AD_ID_PREFIXES]
     tests += [f"self::{tag}" for tag in AD_TAGS]
     return " or ".join(tests)
 
 
-#: Every ad element under a context node. Walkers skip an ad's whole subtree, so ads nested in
-#: ads need no special case (and no costly ``ancestor::`` test on deep trees).
-AD_ELEMENTS = XPath(f".//*[{_ad_predicate()}]")
+#: Every ad or boilerplate element under a context node. Walkers skip each one's whole subtree,
+#: so ads nested in ads need no special case (and no costly ``ancestor::`` test on deep trees).
+NOISE_ELEMENTS = XPath(f".//*[{_noise_predicate()}]")
 
 
 def is_ad_label(text: str) -> bool:

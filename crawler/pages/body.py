@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.boilerplate import AD_ELEMENTS, is_ad_label
+from crawler.boilerplate import NOISE_ELEMENTS, is_ad_label
 from crawler.items import Block, BlockKind
 from crawler.pages.text import Skip, is_non_text, normalize_space, raw_text, text_content
 
@@ -34,7 +34,7 @@ def _kind(tag: str) -> BlockKind | None:
 
 def body_blocks(body: HtmlElement) -> list[Block]:
     """Blocks of ``body`` in page order, without ads, ad labels or non-text elements."""
-    found = AD_ELEMENTS(body)
+    found = NOISE_ELEMENTS(body)
     ads = (
         {el for el in found if isinstance(el, etree._Element)} if isinstance(found, list) else set()
     )

@@ -29,3 +29,7 @@ def test_blocks_in_page_order_without_ads_or_non_text() -> None:
 
 def test_ads_nested_in_ads_are_dropped_once() -> None:
     assert blocks("nested-ad") == [Block("paragraph", "Only this.")]
+
+
+def test_page_furniture_inside_the_body_is_not_text() -> None:
+    assert blocks("furniture") == [Block("paragraph", "Kept.")]
