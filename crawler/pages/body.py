@@ -33,14 +33,15 @@ def _kind(tag: str) -> BlockKind | None:
 
 
 def body_blocks(body: HtmlElement) -> list[Block]:
-    """Blocks of ``body`` in page order, without ads, ad labels or non-text elements."""
+    """Blocks of ``body`` in page order, without ads, ad labels, page furniture or non-text
+    elements."""
     found = NOISE_ELEMENTS(body)
-    ads = (
+    noise = (
         {el for el in found if isinstance(el, etree._Element)} if isinstance(found, list) else set()
     )
 
     def skipped(element: HtmlElement) -> bool:
-        return element in ads
+        return element in noise
 
     blocks = []
     for kind, text in _BodyWalk(body, skipped).blocks():
