@@ -34,6 +34,13 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 10
 
+# --- Downloader middlewares -------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Before Scrapy's offsite filter (50): requests naming the site's public origin are
+    # re-issued to the host the crawl fetches from.
+    "crawler.middlewares.alias.SiteAliasMiddleware": 40,
+}
+
 # --- Scheduling -------------------------------------------------------------------------------
 # One request per article however it is linked: fingerprints use canonical URLs.
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"

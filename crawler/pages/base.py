@@ -19,13 +19,16 @@ class Page:
     """A fetched page: its URL and parsed tree. Built from a Scrapy response or from saved bytes,
     so extraction runs with or without Scrapy."""
 
-    def __init__(self, url: str, selector: Selector) -> None:
+    def __init__(self, url: str, selector: Selector, public_origin: str | None = None) -> None:
+        """``public_origin``: the origin the site calls itself by when it is served from
+        another (a mirror); pages without a canonical link are then named on it too."""
         self.fetched_url = url
         self.selector = selector
+        self.public_origin = public_origin
 
     @classmethod
-    def from_response(cls, response: TextResponse) -> Self:
-        return cls(response.url, response.selector)
+    def from_response(cls, response: TextResponse, public_origin: str | None = None) -> Self:
+        return cls(response.url, response.selector, public_origin)
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Self:
@@ -54,7 +57,8 @@ class Page:
         for href in self.selector.css('link[rel~="canonical"]::attr(href)').getall():
             if resolved := urls.resolve(href, self.fetched_url):
                 return resolved
-        return urls.canonicalize(self.fetched_url)
+        fetched = urls.canonicalize(self.fetched_url)
+        return urls.rebase(fetched, self.public_origin) if self.public_origin else fetched
 
     @cached_property
     def origin(self) -> str:

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawler.items import Article
+from crawler.pages import ArticlePage
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.site import check_start_url
 
@@ -44,4 +45,7 @@ class ArticleSpider(ArchiveSpider):
             yield Request(url, self.parse, errback=self.failed)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:
-        yield from self.article_item(response)
+        if not isinstance(response, TextResponse):
+            self.not_html(response)
+            return
+        yield self.page(ArticlePage, response).to_item()

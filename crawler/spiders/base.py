@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -11,9 +11,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.items import Article, CategoryPage
-from crawler.pages import ArticlePage
+from crawler.items import CategoryPage
 from crawler.pages import CategoryPage as CategoryPageObject
+from crawler.pages import Page
+from crawler.spiders.scope import SiteScope
+
+P = TypeVar("P", bound=Page)
 
 
 class SpiderArgumentError(ValueError):
@@ -25,6 +28,8 @@ class ArchiveSpider(scrapy.Spider):
     ``accepted_arguments``; the archive records them in its manifest via ``arguments``."""
 
     accepted_arguments: ClassVar[frozenset[str]] = frozenset()
+    #: Where the spider may fetch from; spiders that follow links set one.
+    scope: SiteScope | None = None
 
     def __init__(self, name: str | None = None, **kwargs: Any) -> None:
         unknown = sorted(set(kwargs) - self.accepted_arguments - {"_job"})
@@ -54,22 +59,22 @@ class ArchiveSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"pages/failed/{reason}")
         self.logger.warning("page failed (%s): %s", reason, url)
 
-    def article_item(self, response: Response) -> Iterator[Article]:
-        if not isinstance(response, TextResponse):
-            self._not_html(response)
-            return
-        yield ArticlePage.from_response(response).to_item()
+    def page(self, page_class: type[P], response: TextResponse) -> P:
+        """The page object for ``response``, naming pages by the site's public origin when the
+        crawl has learned one (a mirror served from another host)."""
+        return page_class.from_response(response, self.scope.public_origin if self.scope else None)
 
-    def category_item(self, response: TextResponse) -> Iterator[CategoryPage]:
-        item = CategoryPageObject.from_response(response).to_item()
+    def category_item(self, page: CategoryPageObject) -> Iterator[CategoryPage]:
+        item = page.to_item()
         if item is None:
-            assert self.crawler.stats is not None
-            self.crawler.stats.inc_value("pages/dropped/category_without_name")
-            self.logger.warning("category page without a name: %s", response.url)
+            self._count("pages/dropped/category_without_name", page.fetched_url)
             return
         yield item
 
-    def _not_html(self, response: Response) -> None:
+    def not_html(self, response: Response) -> None:
+        self._count("pages/dropped/not_html", response.url)
+
+    def _count(self, key: str, url: str) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("pages/dropped/not_html")
-        self.logger.warning("not an HTML page: %s", response.url)
+        self.crawler.stats.inc_value(key)
+        self.logger.warning("%s: %s", key, url)

@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawler import urls
-from crawler.pages import CategoryPage
+from crawler.pages import ArticlePage, CategoryPage
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
 from crawler.spiders.site import check_start_url
@@ -30,18 +30,18 @@ class CategorySpider(ArchiveSpider):
                 f"url must be a category URL (/category.php?c=<slug>), got {self.url!r}"
             )
         self.slug = urls.query_param(self.url, "c")
-        self.scope = SiteScope(self.url)
+        self.scope: SiteScope = SiteScope(self.url)
 
     async def start(self) -> AsyncIterator[Request]:
         yield Request(urls.canonicalize(self.url), self.parse, errback=self.failed)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
-            self._not_html(response)
+            self.not_html(response)
             return
-        page = CategoryPage.from_response(response)
+        page = self.page(CategoryPage, response)
         self.scope.add_alias(page.canonical_url)
-        yield from self.category_item(response)
+        yield from self.category_item(page)
         for listing in page.pages():
             if urls.query_param(listing, "c") == self.slug:
                 yield from self._request(listing, self.parse, priority=10)
@@ -49,7 +49,10 @@ class CategorySpider(ArchiveSpider):
             yield from self._request(article, self.parse_article, priority=0)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        yield from self.article_item(response)
+        if not isinstance(response, TextResponse):
+            self.not_html(response)
+            return
+        yield self.page(ArticlePage, response).to_item()
 
     def _request(self, url: str, callback: Any, priority: int) -> Iterator[Request]:
         target = self.scope.to_fetch(url)

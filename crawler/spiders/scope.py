@@ -16,14 +16,27 @@ class SiteScope:
     'http://127.0.0.1:8000/page.php?p=2'
     >>> scope.to_fetch("https://elsewhere.example/") is None
     True
+    >>> scope.public_origin
+    'https://articles.example'
     """
 
     def __init__(self, start_url: str) -> None:
         self.fetch_origin = urls.origin_of(start_url)
         self.netlocs: set[str] = {urls.netloc_of(start_url)}
+        #: The origin the site calls itself by, once a page or robots.txt has named one other
+        #: than the fetch origin; records of pages without a canonical link use it too.
+        self.public_origin: str | None = None
 
     def add_alias(self, url: str) -> None:
-        self.netlocs.add(urls.netloc_of(url))
+        netloc = urls.netloc_of(url)
+        self.netlocs.add(netloc)
+        if self.public_origin is None and urls.origin_of(url) != self.fetch_origin:
+            self.public_origin = urls.origin_of(url)
+
+    def is_alias(self, url: str) -> bool:
+        """True for a URL on a host the site calls itself by, other than the fetch host."""
+        netloc = urls.netloc_of(url)
+        return netloc in self.netlocs and netloc != urls.netloc_of(self.fetch_origin)
 
     def to_fetch(self, url: str) -> str | None:
         """The URL to request for ``url``, or ``None`` when it is off-site."""

@@ -12,13 +12,15 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler import urls
-from crawler.pages import Page
+from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
 
 #: Request priorities: listings first (they discover the most), then articles, then the rest;
 #: sitemap-only articles after linked ones, so of a republished pair the linked copy is met first.
 PRIORITY = {"robots": 100, "sitemap": 40, "category": 30, "article": 20, "sitemap-article": 10}
+
+PAGE_CLASSES: dict[str, type[Page]] = {"article": ArticlePage, "category": CategoryPage}
 
 #: Link targets that are never pages of the site.
 ASSET_SUFFIXES: tuple[str, ...] = (
@@ -46,7 +48,7 @@ class SiteSpider(ArchiveSpider):
     def __init__(self, start_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(start_url=start_url, **kwargs)
         self.start_url = check_start_url(start_url)
-        self.scope = SiteScope(self.start_url)
+        self.scope: SiteScope = SiteScope(self.start_url)
         self.allowed_domains = [urlsplit(self.start_url).hostname or ""]
 
     async def start(self) -> AsyncIterator[Request]:
@@ -82,16 +84,17 @@ class SiteSpider(ArchiveSpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Every HTML page: archive it if it is an article or a listing, then follow its links."""
         if not isinstance(response, TextResponse):
-            self._not_html(response)
+            self.not_html(response)
             return
-        page = Page.from_response(response)
+        kind = urls.page_kind(response.url)
+        page = self.page(PAGE_CLASSES.get(kind or "", Page), response)
         if self.scope.to_fetch(response.url) is not None:
+            # Only a page fetched from the site itself may say what else the site is called.
             self.scope.add_alias(page.canonical_url)
-        kind = urls.page_kind(response.url) or urls.page_kind(page.canonical_url)
-        if kind == "article":
-            yield from self.article_item(response)
-        elif kind == "category":
-            yield from self.category_item(response)
+        if isinstance(page, ArticlePage):
+            yield page.to_item()
+        elif isinstance(page, CategoryPage):
+            yield from self.category_item(page)
         for link in page.links():
             yield from self._follow(link, urls.page_kind(link) or "other", self.parse)
 

@@ -1,0 +1,142 @@
+"""End to end: the bundled sample site on 127.0.0.1, a real ``scrapy crawl site`` subprocess,
+every archived record against its expected JSON.
+
+Two ways the site can name itself: by the server's own origin, and by a public origin
+(``https://articles.example``) while served from loopback, as a mirror would be.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.archive.verify import verify
+from crawler.sample_site.expected import (
+    expected_categories,
+    expected_duplicates,
+    expected_records,
+    site_summary,
+)
+from crawler.sample_site.server import RequestRecord, SampleSite
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_ORIGIN = "https://articles.example"
+SUMMARY = site_summary()
+
+
+@dataclass
+class Crawl:
+    origin: str
+    base_url: str
+    returncode: int
+    seconds: float
+    run_dir: Path
+    log: str
+    requests: list[RequestRecord]
+
+    def records(self) -> list[dict[str, Any]]:
+        shards = sorted(self.run_dir.glob("articles-*.jsonl"))
+        lines = [line for shard in shards for line in shard.read_text("utf-8").splitlines()]
+        return [json.loads(line) for line in lines]
+
+    def manifest(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads((self.run_dir / "manifest.json").read_bytes())
+        return result
+
+
+def run_crawl(tmp_path: Path, public_origin: str | None) -> Crawl:
+    archive = tmp_path / "archive"
+    log_file = tmp_path / "crawl.log"
+    with SampleSite(public_origin=public_origin) as site:
+        started = time.monotonic()
+        command = [sys.executable, "-m", "scrapy", "crawl", "site"]
+        command += ["-a", f"start_url={site.base_url}", "-s", f"ARCHIVE_DIR={archive}"]
+        command += ["-s", "ARCHIVE_SHARD_ITEMS=100", "-s", "LOG_LEVEL=DEBUG"]
+        command += ["-s", f"LOG_FILE={log_file}"]
+        result = subprocess.run(
+            command,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        requests = site.requests
+    [run_dir] = list(archive.iterdir())
+    log = log_file.read_text(encoding="utf-8") + result.stderr
+    return Crawl(site.origin, site.base_url, result.returncode, seconds, run_dir, log, requests)
+
+
+@pytest.fixture(scope="module", params=["own-origin", "public-origin"])
+def crawl(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
+    public = PUBLIC_ORIGIN if request.param == "public-origin" else None
+    return run_crawl(tmp_path_factory.mktemp(request.param), public)
+
+
+def test_crawl_exits_cleanly(crawl: Crawl) -> None:
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    assert "Traceback" not in crawl.log
+    assert crawl.manifest()["finish_reason"] == "finished"
+
+
+def test_every_record_is_exactly_its_expected_json(crawl: Crawl) -> None:
+    expected = expected_records(crawl.origin) | expected_duplicates(crawl.origin)
+    for record in crawl.records():
+        assert record["id"] in expected, f"unexpected record {record['url']}"
+        for field, value in expected[record["id"]].items():
+            assert record[field] == value, f"{record['id']}: {field}"
+
+
+def test_each_article_archived_once_and_none_missing(crawl: Crawl) -> None:
+    ids = Counter(record["id"] for record in crawl.records())
+    assert [i for i, n in ids.items() if n > 1] == []
+    pairs = [tuple(pair) for pair in SUMMARY["duplicates"]]
+    for pair in pairs:  # the first copy met is kept, the other counted as a duplicate
+        assert sum(i in ids for i in pair) == 1, pair
+    kept_once = set(SUMMARY["archived_ids"]) - {i for pair in pairs for i in pair}
+    assert kept_once <= set(ids)
+    assert len(ids) == len(SUMMARY["archived_ids"])
+    assert len({record["url"] for record in crawl.records()}) == len(ids)
+
+
+def test_categories_are_exactly_as_expected(crawl: Crawl) -> None:
+    lines = (crawl.run_dir / "categories.jsonl").read_text(encoding="utf-8").splitlines()
+    categories = {record["url"]: record for record in map(json.loads, lines)}
+    assert categories == expected_categories(crawl.origin)
+
+
+def test_manifest_counts_what_happened(crawl: Crawl) -> None:
+    counts = crawl.manifest()["counts"]
+    assert counts["articles_written"] == len(SUMMARY["archived_ids"])
+    assert counts["duplicates"] == {"url": 0, "content": len(SUMMARY["duplicates"])}
+    assert counts["dropped"] == {"missing_title": 2, "missing_body": 2}
+    assert counts["pages_failed"]["404"] >= len(SUMMARY["not_found_ids"])
+    assert verify(crawl.run_dir) == []
+
+
+def test_no_disallowed_path_and_no_page_fetched_twice(crawl: Crawl) -> None:
+    targets = Counter(request.target for request in crawl.requests)
+    for path in SUMMARY["disallowed_paths"]:
+        assert not any(target.startswith(path) for target in targets), path
+    flaky = {f"/page.php?p={i}" for i in SUMMARY["flaky_ids"]}
+    repeated = {t for t, n in targets.items() if n > 1} - flaky - {"/robots.txt"}
+    assert repeated == set()
+    for target in flaky:  # 503 once, then retried and archived
+        assert targets[target] == 2
+
+
+def test_no_request_to_another_host(crawl: Crawl) -> None:
+    fetched = re.findall(r"\((?:\d{3})\) <GET (\S+)>", crawl.log)
+    assert fetched, "the DEBUG log lists crawled URLs"
+    assert [url for url in fetched if not url.startswith(crawl.base_url)] == []
+    assert "links/offsite" in crawl.log  # links to elsewhere.example were seen and dropped
