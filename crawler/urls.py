@@ -87,18 +87,25 @@ def canonicalize(url: str) -> str:
 
 def resolve(href: str, base: str) -> str | None:
     """Absolute canonical URL for ``href`` found on a page at ``base``; ``None`` for links that
-    are not web pages (``mailto:``, ``javascript:``, empty).
+    are not web pages (``mailto:``, ``javascript:``, empty) or cannot be parsed.
 
     >>> resolve(" //articles.example/page.php?p=0210900&ref=home ", "https://articles.example/")
     'https://articles.example/page.php?p=0210900'
+    >>> resolve("https://articles.example::/", "https://articles.example/") is None
+    True
     """
     cleaned = clean_href(href)
     if not cleaned or cleaned.startswith("#"):
         return None
-    absolute = urljoin(base, cleaned)
-    if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+    try:
+        absolute = urljoin(base, cleaned)
+        parts = urlsplit(absolute)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+        parts.port  # noqa: B018 -- raises ValueError for a malformed or out-of-range port
+        return canonicalize(absolute)
+    except ValueError:  # malformed host or port: a broken link, not a page to follow
         return None
-    return canonicalize(absolute)
 
 
 def rebase(url: str, origin: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
@@ -31,26 +32,30 @@ class ArticlePage(Page):
         return self.first_text("p.post-summary") or self.meta('meta[name="description"]')
 
     def published(self) -> str | None:
-        meta = self.selector.css("div.post-meta")
-        candidates = [
-            meta.css("time::attr(datetime)").get(),
-            meta.css("time").xpath("string()").get(),
-            meta.xpath("string()").get(),
-            self.meta('meta[property="article:published_time"]'),
-            self._json_ld().get("datePublished"),
-        ]
-        for candidate in candidates:
+        for candidate in self._published_candidates():
             if isinstance(candidate, str) and (found := parse_date(candidate)):
                 return found
         return None
 
+    def _published_candidates(self) -> Iterator[object]:
+        """What the page prints first, then what its head says; read only until one parses."""
+        meta = self.selector.css("div.post-meta")
+        yield meta.css("time::attr(datetime)").get()
+        yield meta.css("time").xpath("string()").get()
+        yield meta.xpath("string()").get()
+        yield self.meta('meta[property="article:published_time"]')
+        yield self._json_ld.get("datePublished")
+
     def category(self) -> str | None:
-        section = self._json_ld().get("articleSection")
         return (
             self.first_text("nav.breadcrumbs a.breadcrumb-category")
             or self.meta('meta[property="article:section"]')
-            or (" ".join(section.split()) if isinstance(section, str) and section.strip() else None)
+            or self._json_ld_section()
         )
+
+    def _json_ld_section(self) -> str | None:
+        section = self._json_ld.get("articleSection")
+        return " ".join(section.split()) or None if isinstance(section, str) else None
 
     def blocks(self) -> list[Block]:
         body = self._body_element
@@ -98,6 +103,7 @@ class ArticlePage(Page):
         found = self.selector.css("div.post-body")
         return found[0].root if found else None
 
+    @cached_property
     def _json_ld(self) -> dict[str, Any]:
         return _article_json_ld(
             self.selector.css('script[type="application/ld+json"]::text').getall()
@@ -134,7 +140,7 @@ def _article_json_ld(scripts: list[str]) -> dict[str, Any]:
     for script in scripts:
         try:
             data = json.loads(script)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             continue
         for node in data if isinstance(data, list) else [data]:
             if isinstance(node, dict) and node.get("@type") in ("Article", "NewsArticle"):
