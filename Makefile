@@ -31,8 +31,10 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) lint
 	$(PY) -m pytest
 
+# Regenerates the bundled site and the per-variant fixtures (tests check both are current).
 sample-site: $(BASE_STAMP)
 	$(PY) -m crawler.sample_site.generate
+	$(PY) tests/fixtures/make_fixtures.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
