@@ -58,8 +58,8 @@ def main() -> None:
     base = best_time(baseline, pages, args.rounds)
     ours = best_time(extract, pages, args.rounds)
     print(f"{len(pages)} pages, {megabytes:.2f} MB, best of {args.rounds} rounds")
-    print(f"baseline (decode+parse+text nodes): {base * 1000:8.1f} ms  {megabytes / base:6.1f} MB/s")
-    print(f"extract_article:                    {ours * 1000:8.1f} ms  {megabytes / ours:6.1f} MB/s")
+    for label, seconds in (("baseline (decode+parse+text nodes)", base), ("extract_article", ours)):
+        print(f"{label:<36} {seconds * 1000:8.1f} ms  {megabytes / seconds:6.1f} MB/s")
     print(f"ratio extract/baseline: {ours / base:.2f}")
     per_page = [best_time(extract, [page], args.rounds) * 1000 for page in pages]
     print(f"per page: median {statistics.median(per_page):.2f} ms, max {max(per_page):.2f} ms")
