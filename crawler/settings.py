@@ -24,21 +24,53 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 COOKIES_ENABLED = False
 
 # --- Robustness -------------------------------------------------------------------------------
+# Sane defaults against a misbehaving site; each limit's failure is counted under a stats key
+# naming its cause (pages/failed/<cause>, limits/..., retry/...).
+# Covers the whole body; articles are tens of kB. A hanging server costs 30 s x 4 attempts.
 DOWNLOAD_TIMEOUT = 30
-# Article pages are tens of kilobytes; far below Scrapy's 1 GB default so a hostile or broken
-# page cannot exhaust memory. The longest legitimate pages (thousands of paragraphs) stay < 8 MB.
+# Far below Scrapy's 1 GB: the longest legitimate pages (thousands of paragraphs) are < 8 MB.
+# Also bounds decompressed size, so a gzip bomb stops at 16 MiB (DecompressionBomb).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# A body cut short (Content-Length longer than what arrived) is retried, never archived.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# crawler.middlewares.retry.RetryAfterMiddleware: honours Retry-After up to RETRY_AFTER_MAX
+# seconds ("come back in an hour" fails fast and is counted), else backs off exponentially
+# with jitter: 0.5-1 s, 1-2 s, 2-4 s, which rides out a restart or a deploy.
+RETRY_AFTER_MAX = 60
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
 REDIRECT_MAX_TIMES = 10
+# crawler.middlewares.limits.CrawlLimitsMiddleware: crawler traps. 500 listing pages is about
+# 6,000 articles per category; real pages link to under 100 pages (sitemaps are exempt).
+CATEGORY_MAX_PAGES = 500
+PAGE_MAX_LINKS = 2_000
+# Backstop for loops outside listings: deeper than listing page 500 (depth 501).
+DEPTH_LIMIT = 600
+# crawler.middlewares.failures.ResponseGuardMiddleware: bytes of a body checked for binary.
+RESPONSE_GUARD_SNIFF_BYTES = 1024
 
-# --- Downloader middlewares -------------------------------------------------------------------
+# --- Middlewares ------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # Before Scrapy's offsite filter (50): requests naming the site's public origin are
     # re-issued to the host the crawl fetches from.
     "crawler.middlewares.alias.SiteAliasMiddleware": 40,
+    # Scrapy's own, extended: Retry-After and backoff; named causes for refused pages.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.RetryAfterMiddleware": 550,
+    # Below 590 so it sees decompressed bodies.
+    "crawler.middlewares.failures.ResponseGuardMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.failures.DecompressionBombMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.failures.RedirectGuardMiddleware": 600,
+}
+SPIDER_MIDDLEWARES = {
+    # Above DepthMiddleware (900), so it sees the spider's own output first.
+    "crawler.middlewares.limits.CrawlLimitsMiddleware": 950,
 }
 
 # --- Scheduling -------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Pure functions (no Scrapy); page objects use them for record URLs, spiders for s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -63,6 +64,7 @@ def clean_href(href: str) -> str:
     return _WHITESPACE.sub("", href)
 
 
+@lru_cache(maxsize=1 << 16)  # every page repeats the nav and many related links
 def canonicalize(url: str) -> str:
     """Canonical form of an absolute http(s) URL: no fragment, no tracking parameters, sorted
     query, lowercased host, no default port, and no ``page=1`` on category listings (page 1

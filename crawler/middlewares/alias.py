@@ -7,6 +7,8 @@ from typing import Self
 from scrapy import Request
 from scrapy.crawler import Crawler
 
+from crawler import urls
+
 
 class SiteAliasMiddleware:
     """Downloader middleware: a request for a host the site calls itself by (the public origin
@@ -30,7 +32,7 @@ class SiteAliasMiddleware:
         scope = getattr(self.crawler.spider, "scope", None)
         if scope is None or not scope.is_alias(request.url):
             return None
-        target = scope.to_fetch(request.url)
+        target = scope.to_fetch(urls.canonicalize(request.url))
         if target is None:
             return None
         assert self.crawler.stats is not None

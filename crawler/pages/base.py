@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Self
 
@@ -83,10 +84,12 @@ class Page:
     def is_on_site(self, url: str) -> bool:
         return urls.netloc_of(url) in self.site_netlocs
 
-    def links(self) -> list[str]:
-        """Every distinct link target on the page, canonical, in document order."""
-        seen: dict[str, None] = {}
+    def links(self) -> Iterator[str]:
+        """Every distinct link target on the page, canonical, in document order. Lazy: a
+        caller that follows only so many links never pays for resolving the rest."""
+        seen: set[str] = set()
         for href in self.selector.css("a[href]::attr(href)").getall():
-            if (url := self.link(href)) is not None:
-                seen.setdefault(url, None)
-        return list(seen)
+            url = self.link(href)
+            if url is not None and url not in seen:
+                seen.add(url)
+                yield url

@@ -50,11 +50,16 @@ class ArchiveSpider(scrapy.Spider):
         if isinstance(error, HttpError):
             reason, url = str(error.response.status), error.response.url
         elif isinstance(error, IgnoreRequest):
-            # Robots-forbidden and offsite requests; their middlewares count them.
+            # Robots-forbidden, offsite and refused pages (crawler.middlewares.failures):
+            # the middlewares that raise these count them.
             return
         else:
             reason = type(error).__name__
             url = getattr(getattr(failure, "request", None), "url", "?")
+        self.count_failure(reason, url)
+
+    def count_failure(self, reason: str, url: str) -> None:
+        """Count a page that could not be used under ``pages/failed/<reason>``."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"pages/failed/{reason}")
         self.logger.warning("page failed (%s): %s", reason, url)

@@ -39,7 +39,7 @@ class SiteScope:
         return netloc in self.netlocs and netloc != urls.netloc_of(self.fetch_origin)
 
     def to_fetch(self, url: str) -> str | None:
-        """The URL to request for ``url``, or ``None`` when it is off-site."""
+        """The URL to request for the canonical URL ``url``, or ``None`` when it is off-site."""
         if urls.netloc_of(url) not in self.netlocs:
             return None
-        return urls.canonicalize(urls.rebase(url, self.fetch_origin))
+        return urls.rebase(url, self.fetch_origin)

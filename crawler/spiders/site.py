@@ -70,7 +70,14 @@ class SiteSpider(ArchiveSpider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            except ValueError:  # Scrapy's "decompressed past the maximum size"
+                self.count_failure("DecompressionBomb", response.url)
+                return
+            except (OSError, EOFError):
+                self.count_failure("BadGzip", response.url)
+                return
         sitemap = Sitemap(body)
         for entry in sitemap:
             loc = urls.resolve(entry.get("loc", ""), response.url)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from scrapy import Spider
@@ -18,8 +18,8 @@ def response(name: str, url: str) -> TextResponse:
     return cls(url=url, body=body, encoding="utf-8", request=Request(url))
 
 
-def make_spider(spider_cls: type[S], **kwargs: str) -> S:
-    crawler = get_crawler(spider_cls)
+def make_spider(spider_cls: type[S], settings: dict[str, Any] | None = None, **kwargs: str) -> S:
+    crawler = get_crawler(spider_cls, settings)
     spider = spider_cls.from_crawler(crawler, **kwargs)
     crawler.spider = spider
     return spider

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from typing import Any
 
 import pytest
 from scrapy import Request
+from scrapy.http import Response
 
 from crawler.items import Article, CategoryPage
 from crawler.spiders.base import SpiderArgumentError
@@ -104,3 +106,22 @@ def test_start_url_must_be_http(bad: str) -> None:
 def test_unknown_argument_is_refused() -> None:
     with pytest.raises(SpiderArgumentError, match="does not accept argument"):
         make_spider(SiteSpider, start_url=f"{LOCAL}/", depth="3")
+
+
+def test_sitemap_that_inflates_past_the_size_limit_is_counted_not_raised() -> None:
+    spider = make_spider(SiteSpider, {"DOWNLOAD_MAXSIZE": 1_000_000}, start_url=f"{LOCAL}/")
+    bomb = gzip.compress(b"<urlset>" + b" " * 5_000_000 + b"</urlset>")
+    url = f"{LOCAL}/sitemap.xml.gz"
+    sitemap = Response(url, body=bomb, request=Request(url))
+    assert list(spider.parse_sitemap(sitemap)) == []
+    assert spider.crawler.stats is not None
+    assert spider.crawler.stats.get_value("pages/failed/DecompressionBomb") == 1
+
+
+def test_corrupt_gzip_sitemap_is_counted() -> None:
+    spider = site_spider()
+    url = f"{LOCAL}/sitemap.xml.gz"
+    broken = Response(url, body=b"\x1f\x8b" + b"not gzip at all", request=Request(url))
+    assert list(spider.parse_sitemap(broken)) == []
+    assert spider.crawler.stats is not None
+    assert spider.crawler.stats.get_value("pages/failed/BadGzip") == 1

@@ -1,0 +1,1 @@
+"""A fault-injecting local copy of the site, and a real crawl against it."""
