@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 # Stamps record what was installed, so re-running a target skips pip unless pyproject changed.
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
+FUZZ_STAMP := $(VENV)/.installed-fuzz
+FUZZ_RUNS ?= 20000
 
 .PHONY: demo test lint fuzz sample-site clean
 
@@ -20,6 +22,10 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(BASE_STAMP) $@
 
+$(FUZZ_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,fuzz]'
+	touch $(BASE_STAMP) $(TEST_STAMP) $@
+
 demo: $(BASE_STAMP)
 	$(PY) -m crawler.demo
 
@@ -30,6 +36,10 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP) lint
 	$(PY) -m pytest
+
+# A fixed number of libFuzzer iterations from a fixed seed; exits non-zero on the first crash.
+fuzz: $(FUZZ_STAMP)
+	$(PY) fuzz/fuzz_extract.py -runs=$(FUZZ_RUNS) -seed=1 -max_len=65536 -timeout=60
 
 # Regenerates the bundled site and the per-variant fixtures (tests check both are current).
 sample-site: $(BASE_STAMP)

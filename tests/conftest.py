@@ -1,0 +1,23 @@
+"""Suite-wide pytest configuration."""
+
+from hypothesis import HealthCheck, settings
+
+#: Every property test in the suite: the same examples on every run and machine, and no
+#: example database left behind, so a CI failure reproduces locally as it is.
+settings.register_profile("deterministic", derandomize=True, database=None, deadline=None)
+settings.load_profile("deterministic")
+
+#: The page-mutation property tests (tests/fuzz): the same examples on every run and machine,
+#: a bounded count (each example parses, mutates and extracts a whole page), no per-example
+#: deadline, no example database. Registered here and applied per test with
+#: ``@settings(settings.get_profile("extract-fuzz"))``, so other hypothesis tests keep their own.
+settings.register_profile(
+    "extract-fuzz",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    print_blob=True,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
