@@ -520,15 +520,23 @@ def recode(doc: Document, how: Recode) -> tuple[bytes, bool]:
         equiv = (meta.get("http-equiv") or "").lower()
         if meta.get("charset") is not None or equiv == "content-type":
             meta.drop_tree()
+    doc.steps.append(f"write as {how.codec}, declare {how.declared!r}")
+    _escape_scripts(doc.root, how.codec)
+    text = to_text(doc)
     if how.declared is not None:
+        # Spliced into the text, not the tree: libxml2's serialiser silently drops a
+        # <meta http-equiv="Content-Type"> element, which would leave the page undeclared.
         if how.http_equiv:
             markup = f'<meta http-equiv="Content-Type" content="text/html; charset={how.declared}">'
         else:
             markup = f'<meta charset="{how.declared}">'
-        (head if head is not None else doc.root).insert(0, lxml.html.fragment_fromstring(markup))
-    doc.steps.append(f"write as {how.codec}, declare {how.declared!r}")
-    _escape_scripts(doc.root, how.codec)
-    text = to_text(doc)
+        at = text.find("<head>")
+        at = (
+            at + len("<head>")
+            if at >= 0 and head is not None
+            else text.find(">", text.find("<html")) + 1
+        )
+        text = text[:at] + markup + text[at:]
     data = text.encode(how.codec, errors="xmlcharrefreplace")
     # Plain ASCII (no NUL, so not UTF-16) reads the same whatever the page declares.
     plain = data.isascii() and b"\x00" not in data and how.declared != "utf-16"
