@@ -47,8 +47,10 @@ class ArticlePage(Page):
         yield self._json_ld.get("datePublished")
 
     def category(self) -> str | None:
+        """SITE.md: the second breadcrumb, the same as ``article:section``."""
         return (
             self.first_text("nav.breadcrumbs a.breadcrumb-category")
+            or self.first_text("nav.breadcrumbs a:nth-of-type(2)")
             or self.meta('meta[property="article:section"]')
             or self._json_ld_section()
         )
