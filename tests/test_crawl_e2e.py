@@ -53,13 +53,19 @@ class Crawl:
         return result
 
 
-def run_crawl(tmp_path: Path, public_origin: str | None) -> Crawl:
+def run_crawl(
+    tmp_path: Path, public_origin: str | None, spider: str = "site", **arguments: str
+) -> Crawl:
+    """Crawl the sample site with ``spider``; ``{base}`` in an argument is the server's URL."""
     archive = tmp_path / "archive"
     log_file = tmp_path / "crawl.log"
     with SampleSite(public_origin=public_origin) as site:
         started = time.monotonic()
-        command = [sys.executable, "-m", "scrapy", "crawl", "site"]
-        command += ["-a", f"start_url={site.base_url}", "-s", f"ARCHIVE_DIR={archive}"]
+        arguments = arguments or {"start_url": "{base}"}
+        command = [sys.executable, "-m", "scrapy", "crawl", spider]
+        for name, value in arguments.items():
+            command += ["-a", f"{name}={value.format(base=site.base_url)}"]
+        command += ["-s", f"ARCHIVE_DIR={archive}"]
         command += ["-s", "ARCHIVE_SHARD_ITEMS=100", "-s", "LOG_LEVEL=DEBUG"]
         command += ["-s", f"LOG_FILE={log_file}"]
         result = subprocess.run(
@@ -140,3 +146,46 @@ def test_no_request_to_another_host(crawl: Crawl) -> None:
     assert fetched, "the DEBUG log lists crawled URLs"
     assert [url for url in fetched if not url.startswith(crawl.base_url)] == []
     assert "links/offsite" in crawl.log  # links to elsewhere.example were seen and dropped
+
+
+def test_category_spider_archives_one_category_and_its_articles(tmp_path: Path) -> None:
+    crawl = run_crawl(tmp_path, None, "category", url="{base}category.php?c=documentary")
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    [category] = [
+        c for c in expected_categories(crawl.origin).values() if c["name"] == "Documentary"
+    ]
+    lines = (crawl.run_dir / "categories.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [category]
+
+    expected = expected_records(crawl.origin) | expected_duplicates(crawl.origin)
+    records = crawl.records()
+    for record in records:
+        assert record == expected[record["id"]]
+    archived = {record["url"] for record in records}
+    copies = {url: other for pair in SUMMARY["duplicates"] for url, other in (pair, pair[::-1])}
+    url_of = {record["id"]: record["url"] for record in expected.values()}
+    for record in expected.values():
+        if record["url"] in category["articles"]:  # archived, or its other copy is
+            partner = url_of.get(copies.get(record["id"], ""))
+            assert record["url"] in archived or partner in archived, record["url"]
+    other_listings = [
+        r.target
+        for r in crawl.requests
+        if r.path == "/category.php" and "c=documentary" not in r.target
+    ]
+    assert other_listings == []
+
+
+def test_article_spider_archives_just_the_listed_articles(tmp_path: Path) -> None:
+    wanted = ["0301014", "0301756", SUMMARY["not_found_ids"][0]]
+    urls = ",".join(f"{{base}}page.php?p={article_id}" for article_id in wanted)
+    crawl = run_crawl(tmp_path, None, "article", url=urls)
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    expected = expected_records(crawl.origin)
+    assert sorted(r["id"] for r in crawl.records()) == wanted[:2]
+    for record in crawl.records():
+        assert record == expected[record["id"]]
+    assert crawl.manifest()["counts"]["pages_failed"] == {"404": 1}
+    assert sorted(r.target for r in crawl.requests if r.path != "/robots.txt") == sorted(
+        f"/page.php?p={article_id}" for article_id in wanted
+    )
