@@ -27,16 +27,16 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
 
+from crawler.failure_stats import count_page_failure
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
 
+
 #: The spiders' errback counts the failures it sees under the same prefix.
-PAGES_FAILED_PREFIX = "pages/failed/"
-
-
 class PageRefused(IgnoreRequest):
     """A page the crawler will not parse; the subclass name is the counted cause."""
 
@@ -69,10 +69,8 @@ def refuse(stats: StatsCollector, error: PageRefused, request: Request) -> PageR
     """Count and log ``error`` for ``request``, and return it to be raised. The log names the
     URL the spider asked for, not the redirect hop that failed, as the spiders' errback does
     for the failures it counts."""
-    cause = type(error).__name__
-    stats.inc_value(PAGES_FAILED_PREFIX + cause)
     asked_for = (request.meta.get("redirect_urls") or [request.url])[0]
-    logger.warning("page failed (%s): %s (%s)", cause, asked_for, error)
+    count_page_failure(stats, logger, type(error).__name__, asked_for, str(error))
     return error
 
 

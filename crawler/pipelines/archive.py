@@ -18,6 +18,7 @@ from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.failure_stats import PAGES_FAILED_PREFIX
 from crawler.items import CategoryPage
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
 from crawler.pipelines.kinds import article_record, is_article, is_category_page
@@ -32,8 +33,6 @@ RUN_DIR_KEY = "archive/run_dir"
 FAILED_KEY = "archive/failed"
 DROPPED_AFTER_FAILURE_KEY = "archive/dropped_after_failure"
 FAILED_REASON = "archive_failed"
-#: Spiders count failed pages as ``pages/failed/<status or error>``.
-PAGES_FAILED_PREFIX = "pages/failed/"
 
 
 def utc_now() -> datetime:

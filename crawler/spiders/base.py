@@ -11,9 +11,10 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.items import CategoryPage
+from crawler.failure_stats import count_page_failure
+from crawler.items import Article, CategoryPage
+from crawler.pages import ArticlePage, Page
 from crawler.pages import CategoryPage as CategoryPageObject
-from crawler.pages import Page
 from crawler.spiders.scope import SiteScope
 
 P = TypeVar("P", bound=Page)
@@ -61,13 +62,19 @@ class ArchiveSpider(scrapy.Spider):
     def count_failure(self, reason: str, url: str) -> None:
         """Count a page that could not be used under ``pages/failed/<reason>``."""
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"pages/failed/{reason}")
-        self.logger.warning("page failed (%s): %s", reason, url)
+        count_page_failure(self.crawler.stats, self.logger, reason, url)
 
     def page(self, page_class: type[P], response: TextResponse) -> P:
         """The page object for ``response``, naming pages by the site's public origin when the
         crawl has learned one (a mirror served from another host)."""
         return page_class.from_response(response, self.scope.public_origin if self.scope else None)
+
+    def article_item(self, response: Response) -> Iterator[Article]:
+        """The article item of ``response``, for spiders that know it is an article page."""
+        if not isinstance(response, TextResponse):
+            self.not_html(response)
+            return
+        yield self.page(ArticlePage, response).to_item()
 
     def category_item(self, page: CategoryPageObject) -> Iterator[CategoryPage]:
         item = page.to_item()
