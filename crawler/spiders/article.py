@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy import Request
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from crawler.items import Article
-from crawler.pages import ArticlePage
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.site import check_start_url
 
@@ -45,7 +44,4 @@ class ArticleSpider(ArchiveSpider):
             yield Request(url, self.parse, errback=self.failed)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Article]:
-        if not isinstance(response, TextResponse):
-            self.not_html(response)
-            return
-        yield self.page(ArticlePage, response).to_item()
+        yield from self.article_item(response)

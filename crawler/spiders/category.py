@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawler import urls
-from crawler.pages import ArticlePage, CategoryPage
+from crawler.pages import CategoryPage
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
 from crawler.spiders.site import check_start_url
@@ -49,10 +49,7 @@ class CategorySpider(ArchiveSpider):
             yield from self._request(article, self.parse_article, priority=0)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            self.not_html(response)
-            return
-        yield self.page(ArticlePage, response).to_item()
+        yield from self.article_item(response)
 
     def _request(self, url: str, callback: Any, priority: int) -> Iterator[Request]:
         target = self.scope.to_fetch(url)
