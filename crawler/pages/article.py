@@ -57,7 +57,7 @@ class ArticlePage(Page):
 
     def _json_ld_section(self) -> str | None:
         section = self._json_ld.get("articleSection")
-        return " ".join(section.split()) or None if isinstance(section, str) else None
+        return (" ".join(section.split()) or None) if isinstance(section, str) else None
 
     def blocks(self) -> list[Block]:
         body = self._body_element
