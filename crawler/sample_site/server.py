@@ -12,13 +12,17 @@ Pages are stored with origin placeholders; the server fills in its own origin, o
 ``public_origin`` when given (pages then name e.g. ``https://articles.example`` while being
 served from 127.0.0.1, and redirects point there too). Beyond one file per URL it answers
 301 for old URLs, 404 for retired ids, 503 once for "flaky" ids, and serves the paths
-robots.txt disallows, as ``site/routes.json`` lists.
+robots.txt disallows, as ``site/routes.json`` lists. Every 200 carries a strong ``ETag``; a
+request whose ``If-None-Match`` matches it is answered ``304 Not Modified``, as a crawler's
+conditional re-fetch expects.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import signal
 import sys
 import threading
@@ -36,6 +40,8 @@ HTML = "text/html; charset=utf-8"
 #: Legacy pages declare their charset only in <meta>, as the real site's old pages do.
 LEGACY_HTML = "text/html"
 _TRACKING = frozenset({"ref", "fbclid", "gclid"})
+#: One entity tag of an ``If-None-Match`` list; tags may hold commas, so split on quotes.
+_ENTITY_TAG = re.compile(r'(?:W/)?"[^"]*"')
 _ERROR_PAGE = (
     '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{title} | Evergreen'
     "</title></head>\n<body><h1>{title}</h1></body>\n</html>\n"
@@ -79,6 +85,36 @@ def route_key(target: str) -> str:
         if key.lower() not in _TRACKING and not key.lower().startswith("utm_")
     )
     return f"{parts.path}?{urlencode(query)}" if query else parts.path
+
+
+def entity_tag(body: bytes) -> str:
+    """A strong ``ETag`` for ``body``: a quoted hash of its bytes, so it changes exactly when
+    the bytes do.
+
+    >>> entity_tag(b"<p>essay</p>")
+    '"56d2026229f0f7320e9521ea59bbd666"'
+    """
+    return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """True when an ``If-None-Match`` value names ``etag`` (or is ``*``).
+
+    RFC 9110 compares ``If-None-Match`` weakly, so a ``W/`` prefix on either side is ignored.
+
+    >>> etag_matches('"a", W/"b"', '"b"')
+    True
+    >>> etag_matches('"a"', '"b"'), etag_matches(None, '"b"'), etag_matches("*", '"b"')
+    (False, False, True)
+    """
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(
+        found.group(0).removeprefix("W/") == opaque for found in _ENTITY_TAG.finditer(if_none_match)
+    )
 
 
 def _error(status: int, title: str) -> Response:
@@ -185,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "EvergreenSample/1.0"
+    # Headers and body go out in separate writes: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK (~40 ms) on every kept-alive request.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -195,9 +234,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, *, with_body: bool) -> None:
         site = self.server.site
         response = site.router.respond(self.path)
+        etag = entity_tag(response.body) if response.status == 200 else None
+        not_modified = etag is not None and etag_matches(self.headers.get("If-None-Match"), etag)
+        status = 304 if not_modified else response.status
         # Recorded before answering, so a client that has its reply also sees it logged.
-        site.record(RequestRecord(self.command, self.path, response.status))
-        self.send_response(response.status)
+        site.record(RequestRecord(self.command, self.path, status))
+        self.send_response(status)
+        if etag is not None:
+            self.send_header("ETag", etag)
+        if not_modified:
+            # No Content-Length: RFC 9110 allows only the 200's length there, and a 304 never
+            # has a body whatever it says.
+            self.end_headers()
+            return
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers:

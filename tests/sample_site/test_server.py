@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import http.client
 import re
 import subprocess
@@ -12,9 +13,16 @@ from typing import Any
 
 import pytest
 
+from crawler.sample_site import server
 from crawler.sample_site.expected import DEFAULT_ROOT, site_summary
 from crawler.sample_site.placeholders import substitute_bytes
-from crawler.sample_site.server import SampleSite, route_key, start_server
+from crawler.sample_site.server import (
+    SampleSite,
+    entity_tag,
+    etag_matches,
+    route_key,
+    start_server,
+)
 
 PUBLIC = "https://articles.example"
 SUMMARY: dict[str, Any] = site_summary()
@@ -31,10 +39,12 @@ class Reply:
         return self.body.decode("utf-8")
 
 
-def fetch(site: SampleSite, target: str, method: str = "GET") -> Reply:
+def fetch(
+    site: SampleSite, target: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> Reply:
     connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
     try:
-        connection.request(method, target)
+        connection.request(method, target, headers=headers or {})
         return Reply(connection.getresponse())
     finally:
         connection.close()
@@ -248,3 +258,93 @@ def test_command_line_prints_the_serving_line_and_serves(tmp_path: Path) -> None
             process.terminate()
         assert process.wait(timeout=10) == 0
     assert log.read_text(encoding="utf-8") == "GET /robots.txt 200\n"
+
+
+ARTICLE = f"/page.php?p={SUMMARY['archived_ids'][0]}"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        ARTICLE,
+        "/",
+        "/robots.txt",
+        "/sitemap.xml",
+        f"/category.php?c={SUMMARY['categories'][0]['slug']}",
+    ],
+)
+def test_every_page_carries_a_strong_etag_of_its_body(site: SampleSite, target: str) -> None:
+    reply = fetch(site, target)
+    assert reply.status == 200
+    assert reply.headers["etag"] == entity_tag(reply.body)
+    assert not reply.headers["etag"].startswith("W/")
+
+
+def test_etag_is_of_the_body_as_served_under_its_origin(
+    site: SampleSite, public_site: SampleSite
+) -> None:
+    own, public = fetch(site, ARTICLE), fetch(public_site, ARTICLE)
+    assert public.headers["etag"] == entity_tag(public.body)
+    assert own.headers["etag"] != public.headers["etag"]
+
+
+@pytest.mark.parametrize("target", ["/page.php?p=9999999", SUMMARY["redirects"][0]["from"]])
+def test_responses_other_than_200_carry_no_etag(site: SampleSite, target: str) -> None:
+    assert "etag" not in fetch(site, target).headers
+
+
+def test_matching_if_none_match_answers_304_without_a_body(site: SampleSite) -> None:
+    etag = fetch(site, ARTICLE).headers["etag"]
+    reply = fetch(site, ARTICLE, headers={"If-None-Match": etag})
+    assert reply.status == 304
+    assert reply.body == b""
+    assert reply.headers["etag"] == etag
+
+
+def test_weak_form_of_the_etag_also_matches(site: SampleSite) -> None:
+    etag = fetch(site, ARTICLE).headers["etag"]
+    assert fetch(site, ARTICLE, headers={"If-None-Match": f'"x", W/{etag}'}).status == 304
+
+
+def test_stale_if_none_match_gets_the_whole_page(site: SampleSite) -> None:
+    reply = fetch(site, ARTICLE, headers={"If-None-Match": '"stale"'})
+    assert reply.status == 200
+    assert reply.body == fetch(site, ARTICLE).body
+
+
+def test_head_with_a_matching_etag_answers_304(site: SampleSite) -> None:
+    etag = fetch(site, ARTICLE).headers["etag"]
+    assert fetch(site, ARTICLE, "HEAD", {"If-None-Match": etag}).status == 304
+
+
+def test_not_modified_is_recorded_as_304(site: SampleSite) -> None:
+    etag = fetch(site, ARTICLE).headers["etag"]
+    fetch(site, ARTICLE, headers={"If-None-Match": etag})
+    assert site.requests[-1].line() == f"GET {ARTICLE} 304"
+
+
+def test_connection_stays_usable_after_a_304(site: SampleSite) -> None:
+    etag = fetch(site, ARTICLE).headers["etag"]
+    connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+    try:
+        connection.request("GET", ARTICLE, headers={"If-None-Match": etag})
+        assert Reply(connection.getresponse()).status == 304
+        connection.request("GET", "/robots.txt")
+        assert Reply(connection.getresponse()).status == 200
+    finally:
+        connection.close()
+
+
+def test_flaky_article_fails_once_even_when_conditional(site: SampleSite) -> None:
+    target = f"/page.php?p={SUMMARY['flaky_ids'][0]}"
+    assert fetch(site, target, headers={"If-None-Match": "*"}).status == 503
+    assert fetch(site, target, headers={"If-None-Match": "*"}).status == 304
+
+
+def test_etag_list_with_commas_inside_a_tag_is_split_on_quotes() -> None:
+    assert etag_matches('"a,b", "c"', '"a,b"')
+    assert not etag_matches('"a', '"a"')
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(server).failed == 0
