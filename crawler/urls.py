@@ -110,6 +110,19 @@ def resolve(href: str, base: str) -> str | None:
         return None
 
 
+def path_key(url: str) -> str:
+    """The canonical URL without its origin: how the crawl state names a page, so that a site
+    crawled from a mirror (loopback, staging) and under its public name is one site.
+
+    >>> path_key("https://articles.example/page.php?utm_source=x&p=0211227#top")
+    '/page.php?p=0211227'
+    >>> path_key("http://127.0.0.1:8000/")
+    '/'
+    """
+    parts = urlsplit(canonicalize(url))
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 def rebase(url: str, origin: str) -> str:
     """``url`` with its scheme and host replaced by ``origin``'s.
 

@@ -1,6 +1,15 @@
 """Suite-wide pytest configuration."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+from crawler.state.sqlite import SQLiteState
 
 #: Every property test in the suite: the same examples on every run and machine, and no
 #: example database left behind, so a CI failure reproduces locally as it is.
@@ -21,3 +30,15 @@ settings.register_profile(
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+STATE_NOW = datetime(2025, 8, 6, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def crawl_state(tmp_path: Path) -> Iterator[SQLiteState]:
+    """A crawl state with a run begun, as components see it during a crawl."""
+    opened = SQLiteState(tmp_path / "state")
+    opened.begin_run("site", {}, STATE_NOW)
+    yield opened
+    opened.close()

@@ -3,6 +3,11 @@
 The shard in progress carries the ``.open`` suffix; it is renamed to its final name only once it
 is complete and on disk (see ``crawler.archive.atomic``), so every file under a final name is a
 finished shard whose digest is the one recorded in the manifest.
+
+Each record reaches the kernel as soon as it is written (one ``write`` per line; a gzip shard
+is sync-flushed after each line), before the crawl state records it as archived: a process
+killed at any instant leaves an ``.open`` shard holding every record the state knows of, plus
+at most one partial last line (``crawler.archive.recover`` keeps the complete ones).
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import gzip as gzip_module
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -49,7 +55,11 @@ class _HashingFile:
 
     def write(self, data: bytes, /) -> int:
         self.digest.update(data)
-        return self.raw.write(data)
+        view = memoryview(data)
+        while view:  # an unbuffered write may take only part of a large line
+            written = self.raw.write(view)
+            view = view[written or 0 :]
+        return len(data)
 
     def flush(self) -> None:
         self.raw.flush()
@@ -60,7 +70,8 @@ class _OpenShard:
         self.final = final
         self.tmp = open_path(final)
         self.records = 0
-        self._file = _HashingFile(self.tmp.open("xb"))
+        # Unbuffered: each line goes to the kernel in the write that carries it.
+        self._file = _HashingFile(self.tmp.open("xb", buffering=0))
         # mtime=0 and no file name in the header: the same records give the same bytes.
         self._gzip = (
             gzip_module.GzipFile(filename="", mode="wb", fileobj=self._file, mtime=0)
@@ -69,7 +80,13 @@ class _OpenShard:
         )
 
     def write(self, line: bytes) -> None:
-        (self._gzip or self._file).write(line)
+        if self._gzip is not None:
+            self._gzip.write(line)
+            # A sync flush ends the deflate block at a byte boundary: every line written so
+            # far can be decompressed from the file as it stands.
+            self._gzip.flush(zlib.Z_SYNC_FLUSH)
+        else:
+            self._file.write(line)
         self.records += 1
 
     def abandon(self) -> None:
@@ -98,6 +115,8 @@ class ShardWriter:
 
     A shard is started only when a record arrives, so there is never an empty shard.
     ``close()`` publishes the last shard; ``shards`` lists the finished ones in order.
+    ``existing``: shards a killed process of the same run finished; numbering goes on after
+    them and ``shards`` includes them.
     """
 
     def __init__(
@@ -106,6 +125,7 @@ class ShardWriter:
         prefix: str = "articles",
         max_records: int = 10_000,
         gzip: bool = False,
+        existing: Sequence[ShardInfo] = (),
     ) -> None:
         if max_records < 1:
             raise ValueError(f"max_records must be at least 1, got {max_records}")
@@ -113,7 +133,7 @@ class ShardWriter:
         self.prefix = prefix
         self.max_records = max_records
         self.gzip = gzip
-        self._shards: list[ShardInfo] = []
+        self._shards: list[ShardInfo] = list(existing)
         self._current: _OpenShard | None = None
         self._closed = False
 

@@ -1,0 +1,71 @@
+"""Field coverage: on what share of a run's article pages each record field was found.
+
+A site that changes its template without notice shows up here first: the field whose markup
+moved drops from (nearly) every page to none. The validation pipeline counts, the manifest
+reports, the crawl state keeps each run's figures, and the drift alarms compare them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: The record fields whose presence is counted (``type`` and ``url`` are always there).
+COVERAGE_FIELDS: tuple[str, ...] = (
+    "id",
+    "title",
+    "summary",
+    "published",
+    "category",
+    "body",
+    "blocks",
+    "related",
+)
+#: Stats keys: article pages checked, and pages on which each field was found.
+PAGES_KEY = "coverage/pages"
+FIELD_PREFIX = "coverage/field/"
+
+
+def present(value: object) -> bool:
+    """A field is present when it has a value that is not empty.
+
+    >>> present("x"), present(""), present(None), present([]), present([1])
+    (True, False, False, False, True)
+    """
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple | dict):
+        return bool(value)
+    return value is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Share (0 to 1) of ``pages`` article pages on which each field was found."""
+
+    pages: int
+    fields: Mapping[str, float]
+
+    @classmethod
+    def from_stats(cls, stats: Mapping[str, Any]) -> Coverage:
+        """From the counters the validation pipeline keeps.
+
+        >>> Coverage.from_stats({PAGES_KEY: 4, FIELD_PREFIX + "title": 3}).fields["title"]
+        0.75
+        """
+        pages = int(stats.get(PAGES_KEY, 0))
+        return cls(
+            pages,
+            {
+                name: round(int(stats.get(FIELD_PREFIX + name, 0)) / pages, 4) if pages else 0.0
+                for name in COVERAGE_FIELDS
+            },
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pages": self.pages, "fields": dict(sorted(self.fields.items()))}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Coverage:
+        return cls(int(data["pages"]), {str(k): float(v) for k, v in data["fields"].items()})

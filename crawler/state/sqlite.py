@@ -1,0 +1,409 @@
+"""``CrawlState`` on one SQLite file, ``<STATE_DIR>/state.sqlite``.
+
+WAL journal with ``synchronous=NORMAL``: a commit is one append to the write-ahead log, with
+no fsync, so committing after every archived record is cheap, and everything committed
+survives the process being killed (the log is in the kernel's hands). A power cut may lose
+the last commits; the run's open shard is then ahead of the state, which the resume's
+recovery reconciles.
+
+The frontier and the seen sets live in tables, not in Python sets: a crawl's memory does not
+grow with the site. SQLite keeps a bounded page cache (its default 2 MB).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.coverage import Coverage
+from crawler.items import CategoryPage
+from crawler.state import ArticleState, Queued, Run, StateError
+from crawler.state.lock import StateLock
+
+DB_FILE = "state.sqlite"
+#: Bumped when the tables change in a way an older state cannot be read with.
+SCHEMA_VERSION = 1
+
+QUEUED, IN_FLIGHT, DONE = 0, 1, 2
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    id TEXT,
+    version INTEGER NOT NULL,
+    content_hash TEXT,
+    field_hashes TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_status INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    duplicate_of TEXT
+);
+CREATE TABLE IF NOT EXISTS contents (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    spider TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    run_dir TEXT,
+    resumes TEXT NOT NULL,
+    counters TEXT NOT NULL,
+    coverage TEXT
+);
+-- The current run's tables: emptied when a new run begins.
+CREATE TABLE IF NOT EXISTS frontier (
+    fp BLOB NOT NULL UNIQUE,
+    key TEXT,
+    state INTEGER NOT NULL,
+    priority INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    ticket INTEGER NOT NULL,
+    data BLOB
+);
+CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (priority DESC, seq) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS frontier_key ON frontier (key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS run_urls (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS category_pages (
+    seq INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    articles TEXT NOT NULL
+);
+"""
+
+_RUN_TABLES = ("frontier", "run_urls", "category_pages")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class SQLiteClaims:
+    """``Claims`` in one table of the state database."""
+
+    def __init__(self, db: sqlite3.Connection, table: str) -> None:
+        self._db = db
+        self._insert = f"INSERT OR IGNORE INTO {table} (digest, url) VALUES (?, ?)"
+        self._select = f"SELECT url FROM {table} WHERE digest = ?"
+
+    def claim(self, key: bytes, url: str) -> str | None:
+        if self._db.execute(self._insert, (key, url)).rowcount:
+            return None
+        row = self._db.execute(self._select, (key,)).fetchone()
+        return str(row[0])
+
+
+class SQLiteFrontier:
+    """``Frontier`` in the ``frontier`` table; a partial index holds just the queued rows,
+    so taking the next request stays one index probe however many are done."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._pending = int(
+            db.execute("SELECT count(*) FROM frontier WHERE state = ?", (QUEUED,)).fetchone()[0]
+        )
+        self._seq = int(db.execute("SELECT coalesce(max(seq), 0) FROM frontier").fetchone()[0])
+
+    def add(
+        self,
+        fingerprint: bytes,
+        key: str | None,
+        priority: int,
+        data: Callable[[], bytes],
+        *,
+        force: bool,
+    ) -> int | None:
+        known = self._db.execute(
+            "SELECT state, ticket FROM frontier WHERE fp = ?", (fingerprint,)
+        ).fetchone()
+        self._seq += 1
+        if known is None:
+            self._db.execute(
+                "INSERT INTO frontier (fp, key, state, priority, seq, ticket, data) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                (fingerprint, key, QUEUED, priority, self._seq, data()),
+            )
+            self._pending += 1
+            return 0
+        if not force:
+            return None
+        state, ticket = known
+        ticket += 1
+        self._db.execute(
+            "UPDATE frontier SET state = ?, priority = ?, seq = ?, ticket = ?, data = ? "
+            "WHERE fp = ?",
+            (QUEUED, priority, self._seq, ticket, data(), fingerprint),
+        )
+        if state != QUEUED:
+            self._pending += 1
+        return int(ticket)
+
+    def pop(self) -> Queued | None:
+        if not self._pending:
+            return None
+        row = self._db.execute(
+            "UPDATE frontier SET state = ? WHERE rowid = ("
+            "SELECT rowid FROM frontier WHERE state = ? ORDER BY priority DESC, seq LIMIT 1"
+            ") RETURNING fp, ticket, data",
+            (IN_FLIGHT, QUEUED),
+        ).fetchone()
+        if row is None:  # pragma: no cover - the counter and the table disagree
+            self._pending = 0
+            return None
+        self._pending -= 1
+        return Queued(bytes(row[0]), int(row[1]), bytes(row[2]))
+
+    def done(self, fingerprint: bytes, ticket: int) -> None:
+        # The data is dropped: a done request is only a fingerprint in the seen set now.
+        self._db.execute(
+            "UPDATE frontier SET state = ?, data = NULL WHERE fp = ? AND ticket = ? AND state = ?",
+            (DONE, fingerprint, ticket, IN_FLIGHT),
+        )
+
+    def done_key(self, key: str) -> None:
+        self._pending -= self._db.execute(
+            "UPDATE frontier SET state = ?, data = NULL WHERE key = ? AND state = ?",
+            (DONE, key, QUEUED),
+        ).rowcount
+        self._db.execute(
+            "UPDATE frontier SET state = ?, data = NULL WHERE key = ? AND state = ?",
+            (DONE, key, IN_FLIGHT),
+        )
+
+    def requeue_in_flight(self) -> int:
+        moved = self._db.execute(
+            "UPDATE frontier SET state = ? WHERE state = ?", (QUEUED, IN_FLIGHT)
+        ).rowcount
+        self._pending += moved
+        return moved
+
+    def pending(self) -> int:
+        return self._pending
+
+
+class SQLiteState:
+    """``CrawlState`` in ``<folder>/state.sqlite``; holds ``<folder>/lock`` while open."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._lock = StateLock(folder)
+        self._lock.acquire()
+        try:
+            self._db = self._connect(folder / DB_FILE)
+        except BaseException:
+            self._lock.release()
+            raise
+        self.frontier = SQLiteFrontier(self._db)
+        self.run_urls = SQLiteClaims(self._db, "run_urls")
+        self.contents = SQLiteClaims(self._db, "contents")
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            # isolation_level=None: transactions are begun and committed here, explicitly.
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(_SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StateError(
+                    f"{path} was written by another version of the crawler (schema {row[0]}, "
+                    f"this one reads {SCHEMA_VERSION}); use a new STATE_DIR"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"cannot use the crawl state {path}: {exc}") from exc
+        db.execute("BEGIN")
+        return db
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def begin_run(
+        self, spider: str, arguments: Mapping[str, str], now: datetime
+    ) -> tuple[Run, Run | None]:
+        unfinished = self._db.execute(
+            "SELECT * FROM runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        given_up = None
+        if unfinished is not None:
+            run = self._run(unfinished)
+            if run.spider == spider and run.arguments == dict(arguments):
+                run.resumes.append(now)
+                self.frontier.requeue_in_flight()
+                self.save_run(run)
+                return run, None
+            given_up = run
+            self._db.execute(
+                "UPDATE runs SET finished_at = ? WHERE id = ?", (_iso(now), given_up.id)
+            )
+        for table in _RUN_TABLES:
+            self._db.execute(f"DELETE FROM {table}")
+        self.frontier = SQLiteFrontier(self._db)
+        cursor = self._db.execute(
+            "INSERT INTO runs (spider, arguments, started_at, resumes, counters) "
+            "VALUES (?, ?, ?, '[]', '{}')",
+            (spider, json.dumps(dict(arguments), sort_keys=True), _iso(now)),
+        )
+        assert cursor.lastrowid is not None
+        run = Run(id=cursor.lastrowid, spider=spider, arguments=dict(arguments), started_at=now)
+        self.commit()
+        return run, given_up
+
+    @staticmethod
+    def _run(row: sqlite3.Row | tuple[Any, ...]) -> Run:
+        (run_id, spider, arguments, started_at, _finished, run_dir, resumes, counters, _cov) = row
+        return Run(
+            id=int(run_id),
+            spider=str(spider),
+            arguments=json.loads(arguments),
+            started_at=_parse_iso(started_at),
+            run_dir=run_dir,
+            resumes=[_parse_iso(moment) for moment in json.loads(resumes)],
+            counters={str(k): int(v) for k, v in json.loads(counters).items()},
+        )
+
+    def save_run(self, run: Run) -> None:
+        self._db.execute(
+            "UPDATE runs SET run_dir = ?, resumes = ?, counters = ? WHERE id = ?",
+            (
+                run.run_dir,
+                json.dumps([_iso(moment) for moment in run.resumes]),
+                json.dumps(run.counters, sort_keys=True),
+                run.id,
+            ),
+        )
+
+    def finish_run(self, run: Run, coverage: Coverage, now: datetime) -> None:
+        self.save_run(run)
+        self._db.execute(
+            "UPDATE runs SET finished_at = ?, coverage = ? WHERE id = ?",
+            (_iso(now), json.dumps(coverage.to_dict()), run.id),
+        )
+        self.commit()
+
+    def previous_coverage(self, spider: str, min_pages: int) -> Coverage | None:
+        rows = self._db.execute(
+            "SELECT coverage FROM runs WHERE spider = ? AND coverage IS NOT NULL ORDER BY id DESC",
+            (spider,),
+        )
+        for (text,) in rows:
+            coverage = Coverage.from_dict(json.loads(text))
+            if coverage.pages >= min_pages:
+                return coverage
+        return None
+
+    # -- articles -----------------------------------------------------------------------------
+
+    def article(self, key: str) -> ArticleState | None:
+        row = self._db.execute(
+            "SELECT url, id, version, content_hash, field_hashes, etag, last_modified, "
+            "first_seen, last_seen, last_status, removed, duplicate_of "
+            "FROM articles WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ArticleState(
+            key=key,
+            url=row[0],
+            id=row[1],
+            version=row[2],
+            content_hash=row[3],
+            field_hashes=json.loads(row[4]) if row[4] else {},
+            etag=row[5],
+            last_modified=row[6],
+            first_seen=row[7],
+            last_seen=row[8],
+            last_status=row[9],
+            removed=bool(row[10]),
+            duplicate_of=row[11],
+        )
+
+    def save_article(self, article: ArticleState) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.key,
+                article.url,
+                article.id,
+                article.version,
+                article.content_hash,
+                json.dumps(article.field_hashes, sort_keys=True) if article.field_hashes else None,
+                article.etag,
+                article.last_modified,
+                article.first_seen,
+                article.last_seen,
+                article.last_status,
+                int(article.removed),
+                article.duplicate_of,
+            ),
+        )
+
+    def live_article_urls(self, batch: int = 500) -> Iterator[str]:
+        # Keyset pages rather than one long cursor: the caller writes to the same connection
+        # (and commits) between items.
+        after = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT key, url FROM articles WHERE key > ? AND version > 0 AND removed = 0 "
+                "ORDER BY key LIMIT ?",
+                (after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for _key, url in rows:
+                yield str(url)
+            after = rows[-1][0]
+
+    # -- category pages -----------------------------------------------------------------------
+
+    def add_category_page(self, page: CategoryPage) -> None:
+        self._db.execute(
+            "INSERT INTO category_pages (name, url, page, articles) VALUES (?, ?, ?, ?)",
+            (page.name, page.url, page.page, json.dumps(page.articles)),
+        )
+
+    def category_pages(self, batch: int = 200) -> Iterator[CategoryPage]:
+        after = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT seq, name, url, page, articles FROM category_pages WHERE seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for _seq, name, url, page, articles in rows:
+                yield CategoryPage(name=name, url=url, page=page, articles=json.loads(articles))
+            after = rows[-1][0]
+
+    # -- transactions -------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        self._db.execute("COMMIT")
+        self._db.execute("BEGIN")
+
+    def close(self) -> None:
+        if not self._lock.held:
+            return
+        try:
+            self._db.execute("COMMIT")
+            self._db.close()
+        finally:
+            self._lock.release()
