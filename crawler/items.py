@@ -29,7 +29,12 @@ class RelatedLink:
 @dataclass(kw_only=True, slots=True)
 class Article:
     """One article record; ``title``/``published``/``category`` are ``None`` when the page
-    lacks them, so the validation pipeline can drop the item and say which field was missing."""
+    lacks them, so the validation pipeline can drop the item and say which field was missing.
+
+    The version fields are set by ``crawler.pipelines.version.VersionPipeline`` from the crawl
+    state, after extraction: a page object never sets them, and a record without them
+    (``extract_article``) has only the contract's keys.
+    """
 
     type: Literal["article"] = "article"
     url: str
@@ -41,12 +46,21 @@ class Article:
     body: str
     blocks: list[Block] = field(default_factory=list)
     related: list[RelatedLink] = field(default_factory=list)
+    #: 1 for an article first archived, +1 for each change of its content.
+    version: int | None = None
+    #: ``crawler.content.content_hash`` of the record's content fields.
+    content_hash: str | None = None
+    #: When the page was fetched, ISO-8601 UTC (``2025-08-06T09:00:00Z``).
+    fetched_at: str | None = None
+    #: For a changed article: the content hash of the version before, and which fields differ.
+    previous_hash: str | None = None
+    changed_fields: list[str] | None = None
 
     def to_record(self) -> dict[str, Any]:
         """The JSON record, keys in contract order. Hand-written because the generic
         converters (``dataclasses.asdict``, ``ItemAdapter.asdict``) cost more than the
         extraction itself on pages with long related lists."""
-        return {
+        record: dict[str, Any] = {
             "type": self.type,
             "url": self.url,
             "id": self.id,
@@ -66,6 +80,36 @@ class Article:
                 for link in self.related
             ],
         }
+        if self.version is not None:
+            record["version"] = self.version
+            record["content_hash"] = self.content_hash
+            record["fetched_at"] = self.fetched_at
+        if self.previous_hash is not None:
+            record["previous_hash"] = self.previous_hash
+            record["changed_fields"] = self.changed_fields
+        return record
+
+
+@dataclass(kw_only=True, slots=True)
+class PageGone:
+    """An article page that answered 404 or 410. The version pipeline turns it into a
+    ``Removed`` record when the state knows the article as archived; spiders yield it without
+    knowing."""
+
+    url: str
+    status: int
+
+
+@dataclass(kw_only=True, slots=True)
+class Removed:
+    """The record of an archived article whose page is gone: written once, when first seen."""
+
+    type: Literal["removed"] = "removed"
+    url: str
+    id: str | None
+    status: int
+    #: When the article was last seen live (ISO-8601 UTC).
+    last_seen: str
 
 
 @dataclass(kw_only=True, slots=True)

@@ -67,6 +67,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.failures.DecompressionBombMiddleware": 590,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.failures.RedirectGuardMiddleware": 600,
+    # Article pages the state knows are asked for with If-None-Match / If-Modified-Since;
+    # sees a 304 before the retry middleware (550) and after the guards (585+).
+    "crawler.middlewares.conditional.ConditionalRequestMiddleware": 570,
 }
 SPIDER_MIDDLEWARES = {
     # Above DepthMiddleware (900), so it sees the spider's own output first.
@@ -76,11 +79,36 @@ SPIDER_MIDDLEWARES = {
 # --- Scheduling -------------------------------------------------------------------------------
 # One request per article however it is linked: fingerprints use canonical URLs.
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
+# The queue and the seen set are the crawl state's frontier, on disk (Scrapy's own scheduler
+# when STATE_ENABLED is False).
+SCHEDULER = "crawler.scheduler.StateScheduler"
+
+# --- Crawl state and drift alarms ---------------------------------------------------------------
+# crawler.extensions.state.CrawlStateExtension: incremental, resumable runs. One state folder
+# per site; a second crawl on the same folder is refused while one runs.
+STATE_ENABLED = True
+STATE_DIR = "data/state"
+STATE_COMMIT_INTERVAL = 1.0
+# crawler.extensions.alarms.DriftAlarms: a crawl that could not reach the site, whose article
+# pages stopped yielding records, or whose field coverage fell, exits non-zero (README).
+ALARM_ENABLED = True
+ALARM_FAILED_SHARE = 0.9
+ALARM_NO_RECORD_SHARE = 0.25
+ALARM_COVERAGE_DROP = 0.2
+ALARM_MIN_PAGES = 20
+EXTENSIONS = {
+    # Extensions are built before pipelines, middlewares and the scheduler, which find the
+    # state through this one.
+    "crawler.extensions.state.CrawlStateExtension": 10,
+    "crawler.extensions.alarms.DriftAlarms": 20,
+}
 
 # --- Item pipelines: validate, deduplicate, archive -------------------------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
     "crawler.pipelines.dedup.DedupPipeline": 200,
+    # New and changed articles only; removed ones get one record.
+    "crawler.pipelines.version.VersionPipeline": 300,
     "crawler.pipelines.archive.ArchivePipeline": 900,
 }
 # Archive (see crawler.pipelines.archive.ArchivePipeline for the full description).

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from itemadapter import ItemAdapter
-
 from crawler.items import Article, Block, CategoryPage, RelatedLink
 
 ORIGIN = "https://articles.example"
@@ -44,7 +42,7 @@ def make_article(n: int = 1, /, **overrides: Any) -> Article:
 
 def article_dict(n: int = 1, /, **overrides: Any) -> dict[str, Any]:
     """The same article as a plain dict, as another spider or a feed might produce it."""
-    record = ItemAdapter(make_article(n)).asdict()
+    record = make_article(n).to_record()
     record.update(overrides)
     return record
 

@@ -14,6 +14,8 @@ from crawler import __version__
 from crawler.archive.atomic import atomic_write
 from crawler.archive.rundir import to_utc
 from crawler.archive.shards import ShardInfo
+from crawler.coverage import Coverage
+from crawler.outcomes import OUTCOMES
 
 MANIFEST_FILE = "manifest.json"
 
@@ -38,11 +40,14 @@ def _file_entry(info: ShardInfo) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Counts:
-    """Outcome counters of a run. ``dropped`` maps a contract violation (``missing_title``) and
-    ``pages_failed`` an HTTP status or error name to how many times it happened."""
+    """Outcome counters of a run. ``articles`` maps each outcome of ``crawler.outcomes``
+    (``new``, ``changed``, ``unchanged``, ``removed``) to its count; ``dropped`` maps a contract
+    violation (``missing_title``) and ``pages_failed`` an HTTP status or error name to how many
+    times it happened."""
 
     articles_written: int = 0
     categories_written: int = 0
+    articles: Mapping[str, int] = field(default_factory=dict)
     duplicate_urls: int = 0
     duplicate_contents: int = 0
     dropped: Mapping[str, int] = field(default_factory=dict)
@@ -52,6 +57,8 @@ class Counts:
         return {
             "articles_written": self.articles_written,
             "categories_written": self.categories_written,
+            # Every outcome, zeros included: scripts read these exact keys.
+            "articles": {outcome: int(self.articles.get(outcome, 0)) for outcome in OUTCOMES},
             "duplicates": {"url": self.duplicate_urls, "content": self.duplicate_contents},
             "dropped": _sorted(self.dropped),
             "pages_failed": _sorted(self.pages_failed),
@@ -62,7 +69,7 @@ class Counts:
 class Manifest:
     """Everything ``manifest.json`` records about one run; ``to_dict`` is its JSON shape."""
 
-    FORMAT: ClassVar[int] = 1
+    FORMAT: ClassVar[int] = 2
 
     spider: str
     arguments: Mapping[str, Any]
@@ -73,6 +80,11 @@ class Manifest:
     shards: Sequence[ShardInfo]
     categories: ShardInfo
     settings: Mapping[str, Any]
+    coverage: Coverage = field(default_factory=lambda: Coverage(0, {}))
+    #: When a later process took the run over after the one before it was killed or stopped.
+    resumed_at: Sequence[datetime] = ()
+    #: The drift alarms the run raised (``crawler.extensions.alarms``), one line each.
+    alarms: Sequence[str] = ()
     project_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -84,9 +96,12 @@ class Manifest:
             "spider": self.spider,
             "arguments": _sorted(self.arguments),
             "started_at": iso_utc(self.started_at),
+            "resumed_at": [iso_utc(moment) for moment in self.resumed_at],
             "finished_at": iso_utc(self.finished_at),
             "finish_reason": self.finish_reason,
             "counts": self.counts.to_dict(),
+            "coverage": self.coverage.to_dict(),
+            "alarms": list(self.alarms),
             "shards": [_file_entry(shard) for shard in self.shards],
             "categories": _file_entry(self.categories),
             "settings": _sorted(self.settings),

@@ -2,7 +2,13 @@
 
 Scrapy's own command reports a bad spider argument as a traceback from deep inside the
 crawler; an archivist's cron job needs one clear line and a non-zero exit instead. It also exits
-1 when the archive could not be written (disk full), which Scrapy would report as success.
+non-zero when the archive could not be written (disk full), when another crawl holds the state
+folder, and when the drift alarms fire, all of which Scrapy would report as success.
+
+Exit statuses (README lists them too): 0 success; 1 the archive could not be written, or the
+crawl could not start; 2 bad input; 3 the state folder is in use by another crawl; 4 the site
+could not be reached, or nearly every request failed; 5 many article pages yielded no record;
+6 a field's coverage fell well below the previous run's.
 """
 
 from __future__ import annotations
@@ -16,11 +22,23 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from crawler.extensions.alarms import ALARMS_KEY, Alarm
+from crawler.extensions.state import CrawlStateExtension
 from crawler.pipelines.archive import FAILED_KEY
 from crawler.spiders.base import SpiderArgumentError
+from crawler.state.lock import state_busy
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
 BAD_INPUT = 2
+#: Exit status when another crawl holds the state folder.
+STATE_BUSY = 3
+
+
+def state_dir_problem(settings: BaseSettings) -> str | None:
+    """Why the crawl state cannot be used now (another crawl holds it), or ``None``."""
+    if not settings.getbool("STATE_ENABLED", True):
+        return None
+    return state_busy(Path(settings.get("STATE_DIR") or CrawlStateExtension.DEFAULT_DIR))
 
 
 def archive_dir_problem(settings: BaseSettings) -> str | None:
@@ -56,13 +74,23 @@ class Command(ScrapyCrawlCommand):
         if problem := archive_dir_problem(self.settings):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
             return
+        if problem := state_dir_problem(self.settings):
+            self._refuse(f"scrapy crawl {args[0]}: {problem}", STATE_BUSY)
+            return
         crawler = self._create_crawler(spider_cls)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
-        archive_failed = crawler.stats is not None and crawler.stats.get_value(FAILED_KEY)
-        if self.crawler_process.bootstrap_failed or archive_failed:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        alarms: list[Alarm] = list(stats.get(ALARMS_KEY) or ())
+        for alarm in alarms:
+            print(f"error: scrapy crawl {args[0]}: {alarm}", file=sys.stderr)
+        if archive_failure := stats.get(FAILED_KEY):
+            print(f"error: scrapy crawl {args[0]}: archive not written: {archive_failure}")
+        if self.crawler_process.bootstrap_failed or archive_failure:
             self.exitcode = 1
+        elif alarms:
+            self.exitcode = min(alarm.exit_code for alarm in alarms)
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str, status: int = BAD_INPUT) -> None:
         print(f"error: {message}", file=sys.stderr)
-        self.exitcode = BAD_INPUT
+        self.exitcode = status

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from itemadapter import ItemAdapter
 from scrapy import Spider, signals
@@ -18,15 +18,18 @@ from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.coverage import Coverage
+from crawler.extensions.alarms import ALARMS_KEY
+from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.failure_stats import PAGES_FAILED_PREFIX
 from crawler.items import CategoryPage
+from crawler.outcomes import WRITTEN_KEY, article_counts
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
-from crawler.pipelines.kinds import article_record, is_article, is_category_page
+from crawler.pipelines.kinds import article_record, is_article, is_category_page, is_removed
 from crawler.pipelines.validate import DROPPED_PREFIX
 
 logger = logging.getLogger(__name__)
 
-ARTICLES_WRITTEN_KEY = "archive/articles_written"
 CATEGORIES_WRITTEN_KEY = "archive/categories_written"
 RUN_DIR_KEY = "archive/run_dir"
 #: Set (to the error) when writing failed: the run has no manifest and the command exits 1.
@@ -59,10 +62,31 @@ def _category_page(item: Any) -> CategoryPage:
     )
 
 
+class CategoryPages(Protocol):
+    """Where the run keeps its listing pages until its categories are written."""
+
+    def add_category_page(self, page: CategoryPage) -> None: ...
+
+    def category_pages(self) -> Iterator[CategoryPage]: ...
+
+
+class MemoryCategoryPages:
+    """``CategoryPages`` in a list: for crawls without a state."""
+
+    def __init__(self) -> None:
+        self._pages: list[CategoryPage] = []
+
+    def add_category_page(self, page: CategoryPage) -> None:
+        self._pages.append(page)
+
+    def category_pages(self) -> Iterator[CategoryPage]:
+        return iter(self._pages)
+
+
 class ArchivePipeline:
     """Writes one run folder ``<ARCHIVE_DIR>/<spider>-<UTC start>`` (``-2``, ``-3``... if taken)::
 
-        articles-00001.jsonl[.gz] ...   Article records, ARCHIVE_SHARD_ITEMS per shard
+        articles-00001.jsonl[.gz] ...   article and removed records, ARCHIVE_SHARD_ITEMS a shard
         categories.jsonl                one Category per category, its pages merged in order
         manifest.json                   written last: its presence marks a complete run
 
@@ -70,16 +94,24 @@ class ArchivePipeline:
     renamed). Category pages are merged when the spider closes, since pages arrive in any order.
     Other items pass through untouched.
 
+    With a crawl state (``crawler.extensions.state.CrawlStateExtension``) a run that was killed
+    or stopped is continued in its own folder: the state's recovery has published the complete
+    records of the killed process's open shard, and this process numbers its shards after
+    them. Category pages are kept in the state, not in memory. A run that does not finish
+    (stopped, a spider closed early) gets no categories file and no manifest: the next crawl
+    with the same state resumes it. Without a state every run gets its manifest, however it
+    ended.
+
     Settings:
 
     - ``ARCHIVE_ENABLED`` (default ``True``): ``False`` disables the pipeline.
     - ``ARCHIVE_DIR`` (default ``"data/archive"``): root of the run folders.
-    - ``ARCHIVE_SHARD_ITEMS`` (default ``10000``): articles per shard.
+    - ``ARCHIVE_SHARD_ITEMS`` (default ``10000``): records per shard.
     - ``ARCHIVE_GZIP`` (default ``False``): gzip the shards (``.jsonl.gz``).
 
     Stats set: ``archive/articles_written``, ``archive/categories_written``, ``archive/run_dir``.
-    Stats read for the manifest: ``validate/dropped/*``, ``dedup/duplicate_url``,
-    ``dedup/duplicate_content``, ``pages/failed/*``.
+    Stats read for the manifest: ``articles/*``, ``validate/dropped/*``, ``dedup/duplicate_url``,
+    ``dedup/duplicate_content``, ``pages/failed/*``, ``coverage/*``, ``alarms``.
     """
 
     DEFAULT_DIR = "data/archive"
@@ -93,6 +125,7 @@ class ArchivePipeline:
         root: Path,
         shard_items: int,
         gzip: bool,
+        run_state: CrawlStateExtension | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         assert crawler.stats is not None
@@ -101,12 +134,14 @@ class ArchivePipeline:
         self.root = root
         self.shard_items = shard_items
         self.gzip = gzip
+        self.run_state = run_state
         self.clock = clock
         self.run_dir: Path | None = None
         self._started_at: datetime | None = None
         self._writer: ShardWriter | None = None
-        self._category_pages: list[CategoryPage] = []
-        self._categories: ShardInfo | None = None
+        self._category_pages: CategoryPages = (
+            run_state.state if run_state is not None else MemoryCategoryPages()
+        )
         self._failure: OSError | None = None
 
     @classmethod
@@ -119,48 +154,49 @@ class ArchivePipeline:
             root=Path(settings.get("ARCHIVE_DIR", cls.DEFAULT_DIR)),
             shard_items=settings.getint("ARCHIVE_SHARD_ITEMS", cls.DEFAULT_SHARD_ITEMS),
             gzip=settings.getbool("ARCHIVE_GZIP", cls.DEFAULT_GZIP),
+            run_state=crawl_state_extension(crawler),
         )
         # The finish reason only exists in this signal, which Scrapy sends after every
-        # pipeline's close_spider: the manifest is written there.
+        # pipeline's close_spider: the data files are finished there.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self) -> None:
         spider = self._spider()
-        self._started_at = self.clock()
-        self.run_dir = create_run_dir(self.root, spider.name, self._started_at)
-        self._writer = ShardWriter(self.run_dir, max_records=self.shard_items, gzip=self.gzip)
+        run = self.run_state.run if self.run_state is not None else None
+        self._started_at = run.started_at if run is not None else self.clock()
+        existing: list[ShardInfo] = []
+        if run is not None and run.run_dir is not None and Path(run.run_dir).is_dir():
+            assert self.run_state is not None
+            self.run_dir = Path(run.run_dir)
+            existing = self.run_state.existing_shards
+        else:
+            self.run_dir = create_run_dir(self.root, spider.name, self._started_at)
+            if self.run_state is not None:
+                self.run_state.set_run_dir(self.run_dir)
+        self._writer = ShardWriter(
+            self.run_dir, max_records=self.shard_items, gzip=self.gzip, existing=existing
+        )
         self.stats.set_value(RUN_DIR_KEY, str(self.run_dir))
 
     def process_item(self, item: Any) -> Any:
-        if is_article(item):
+        if is_article(item) or is_removed(item):
             if self._writer is None:
                 raise RuntimeError("ArchivePipeline received an item before open_spider")
             if self._failure is not None:
                 self.stats.inc_value(DROPPED_AFTER_FAILURE_KEY)
                 raise DropItem("archive write failed earlier", log_level="DEBUG")
+            record = article_record(item) if is_article(item) else ItemAdapter(item).asdict()
             try:
-                self._writer.write(article_record(item))
+                self._writer.write(record)
             except OSError as exc:
                 self._fail(exc)
                 raise DropItem(f"archive write failed: {exc}", log_level="DEBUG") from None
-            self.stats.inc_value(ARTICLES_WRITTEN_KEY)
+            if is_article(item):
+                self.stats.inc_value(WRITTEN_KEY)
         elif is_category_page(item):
-            self._category_pages.append(_category_page(item))
+            self._category_pages.add_category_page(_category_page(item))
         return item
-
-    def close_spider(self) -> None:
-        # Data files are finished here, as soon as no item can arrive any more.
-        if self._writer is None or self.run_dir is None or self._failure is not None:
-            return
-        try:
-            self._writer.close()
-            categories = merge_category_pages(self._category_pages)
-            self._categories = write_categories(self.run_dir, categories)
-        except OSError as exc:
-            self._fail(exc)
-            return
-        self.stats.set_value(CATEGORIES_WRITTEN_KEY, self._categories.records)
 
     def _fail(self, error: OSError) -> None:
         """Stop the crawl on a write error (disk full, permissions): the shard in progress is
@@ -182,13 +218,33 @@ class ArchivePipeline:
             return
         if self._failure is not None:
             return
-        if self._categories is None:
-            # close_spider failed or never ran: the data files are not all final, so no
-            # manifest may claim the run is complete.
-            self._writer.abort()
-            logger.error("Archive run %s is incomplete: no manifest written", self.run_dir)
+        try:
+            self._writer.close()
+            if self.run_state is not None and reason != "finished":
+                logger.warning(
+                    "Run %s stopped (%s) before it finished: no manifest yet; the same "
+                    "command resumes it",
+                    self.run_dir,
+                    reason,
+                )
+                return
+            categories = write_categories(
+                self.run_dir, merge_category_pages(self._category_pages.category_pages())
+            )
+        except OSError as exc:
+            # The data files are not all final, so no manifest may claim the run complete.
+            self._fail(exc)
             return
-        counts = self._counts()
+        self.stats.set_value(CATEGORIES_WRITTEN_KEY, categories.records)
+        self._write_manifest(spider, reason, categories)
+
+    def _write_manifest(self, spider: Spider, reason: str, categories: ShardInfo) -> None:
+        assert self._writer is not None and self.run_dir is not None
+        assert self._started_at is not None
+        stats = self.stats.get_stats()
+        counts = self._counts(categories)
+        coverage = Coverage.from_stats(stats)
+        run = self.run_state.run if self.run_state is not None else None
         manifest = Manifest(
             spider=spider.name,
             arguments=dict(getattr(spider, "arguments", {})),
@@ -197,29 +253,37 @@ class ArchivePipeline:
             finish_reason=reason,
             counts=counts,
             shards=self._writer.shards,
-            categories=self._categories,
+            categories=categories,
             settings={"ARCHIVE_SHARD_ITEMS": self.shard_items, "ARCHIVE_GZIP": self.gzip},
+            coverage=coverage,
+            resumed_at=run.resumes if run is not None else (),
+            alarms=[str(alarm) for alarm in stats.get(ALARMS_KEY) or ()],
         )
         write_manifest(self.run_dir, manifest)
+        if self.run_state is not None:
+            self.run_state.finish_run(coverage)
         logger.info(
-            "Archived run %s (%s): %d articles in %d shards, %d categories, "
+            "Archived run %s (%s): %d articles in %d shards (%s), %d categories, "
             "%d dropped, %d duplicates",
             self.run_dir,
             reason,
             counts.articles_written,
             len(manifest.shards),
+            ", ".join(f"{n} {outcome}" for outcome, n in counts.to_dict()["articles"].items()),
             counts.categories_written,
             sum(counts.dropped.values()),
             counts.duplicate_urls + counts.duplicate_contents,
         )
 
-    def _counts(self) -> Counts:
-        assert self._writer is not None and self._categories is not None
+    def _counts(self, categories: ShardInfo) -> Counts:
         stats = self.stats.get_stats()
+        articles = article_counts(stats)
         return Counts(
-            # From the files themselves rather than the stats: the manifest describes them.
-            articles_written=self._writer.records_written,
-            categories_written=self._categories.records,
+            # Summed over the run's processes: on a resume the state recounts what the killed
+            # processes wrote from the shards themselves.
+            articles_written=int(stats.get(WRITTEN_KEY, 0)),
+            categories_written=categories.records,
+            articles=articles,
             duplicate_urls=int(stats.get(DUPLICATE_URL_KEY, 0)),
             duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
             dropped=_with_prefix(stats, DROPPED_PREFIX),

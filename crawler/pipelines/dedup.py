@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any, Protocol, Self
 
@@ -11,6 +10,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from crawler.content import content_key, url_key
+from crawler.extensions.state import crawl_state
 from crawler.pipelines.kinds import is_article
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,11 @@ DUPLICATE_CONTENT_KEY = "dedup/duplicate_content"
 
 
 class SeenSet(Protocol):
-    """Keys already claimed in this run, each with the URL that claimed it first.
+    """Keys already claimed, each with the URL that claimed it first.
 
-    Keys are fixed-size digests, so memory does not grow with article length. A persistent
-    crawl state (e.g. SQLite, for resumable runs) only has to implement ``claim``.
+    Keys are fixed-size digests, so memory does not grow with article length. The crawl state
+    (``crawler.state.CrawlState``) provides persistent ones: URL claims of the current run,
+    content claims of every run.
     """
 
     def claim(self, key: bytes, url: str) -> str | None:
@@ -33,7 +35,7 @@ class SeenSet(Protocol):
 
 
 class MemorySeenSet:
-    """``SeenSet`` in a dict: fine for one run of a site this size."""
+    """``SeenSet`` in a dict: for crawls without a state."""
 
     def __init__(self) -> None:
         self._first: dict[bytes, str] = {}
@@ -48,16 +50,16 @@ class MemorySeenSet:
         return len(self._first)
 
 
-def url_key(url: str) -> bytes:
-    return hashlib.sha256(url.encode("utf-8")).digest()
+class DuplicateURL(DropItem):
+    """A second article with a canonical URL already archived in this run."""
 
 
-def content_key(title: str, body: str) -> bytes:
-    """Digest of what makes two articles the same essay (SITE.md: identical title and body).
+class DuplicateContent(DropItem):
+    """An article whose title and body another URL had first."""
 
-    The NUL separator keeps ``("ab", "c")`` and ``("a", "bc")`` apart.
-    """
-    return hashlib.sha256(f"{title}\0{body}".encode()).digest()
+    def __init__(self, message: str, first: str) -> None:
+        super().__init__(message, log_level="DEBUG")
+        self.first = first
 
 
 class DedupPipeline:
@@ -66,6 +68,10 @@ class DedupPipeline:
     The first one met is kept. Stats: ``dedup/duplicate_url``, ``dedup/duplicate_content``;
     content duplicates are logged at INFO with both URLs (the site republishes some essays
     under a second id, which is worth seeing). Non-article items pass through.
+
+    With a crawl state (``crawler.extensions.state.CrawlStateExtension``) content claims
+    persist across runs: a copy met in a later run is still a duplicate of the article archived
+    first, and the same article met again in a later run is not a duplicate of itself.
 
     Settings: none. Remove it from ``ITEM_PIPELINES`` to switch it off.
     """
@@ -83,7 +89,10 @@ class DedupPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.stats)
+        state = crawl_state(crawler)
+        if state is None:
+            return cls(crawler.stats)
+        return cls(crawler.stats, urls=state.run_urls, contents=state.contents)
 
     def process_item(self, item: Any) -> Any:
         if not is_article(item):
@@ -92,11 +101,12 @@ class DedupPipeline:
         url = str(adapter.get("url") or "")
         if self.urls.claim(url_key(url), url) is not None:
             self.stats.inc_value(DUPLICATE_URL_KEY)
-            raise DropItem(f"duplicate URL: {url}", log_level="DEBUG")
+            raise DuplicateURL(f"duplicate URL: {url}", log_level="DEBUG")
         digest = content_key(str(adapter.get("title") or ""), str(adapter.get("body") or ""))
         first = self.contents.claim(digest, url)
-        if first is not None:
+        # The same URL as the first claim: this article again, in a later run.
+        if first is not None and first != url:
             self.stats.inc_value(DUPLICATE_CONTENT_KEY)
             logger.info("Dropped duplicate article %s: same title and body as %s", url, first)
-            raise DropItem(f"duplicate content: {url} repeats {first}", log_level="DEBUG")
+            raise DuplicateContent(f"duplicate content: {url} repeats {first}", first)
         return item

@@ -7,7 +7,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from crawler.contract import ARTICLE_FIELDS
-from crawler.items import Article, CategoryPage
+from crawler.items import Article, CategoryPage, PageGone, Removed
 
 #: ``type`` value a plain-dict ``CategoryPage`` carries (the dataclass has no ``type`` field,
 #: since it is never written as is).
@@ -30,6 +30,15 @@ def is_article(item: Any) -> bool:
 def is_category_page(item: Any) -> bool:
     """``CategoryPage`` instances, and dicts with ``"type": "category_page"``."""
     return isinstance(item, CategoryPage) or _type_of(item) == CATEGORY_PAGE_TYPE
+
+
+def is_page_gone(item: Any) -> bool:
+    return isinstance(item, PageGone)
+
+
+def is_removed(item: Any) -> bool:
+    """``Removed`` instances, and dicts with ``"type": "removed"``."""
+    return isinstance(item, Removed) or _type_of(item) == "removed"
 
 
 def article_record(item: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler import contract
+from crawler.coverage import COVERAGE_FIELDS, FIELD_PREFIX, PAGES_KEY, present
 from crawler.pipelines.kinds import article_record, is_article
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ class ValidatePipeline:
     Each drop increments ``validate/dropped/<reason>`` and is logged once per URL at WARNING.
     The ``DropItem`` itself is logged at DEBUG, because Scrapy's default drop message prints
     the whole item (possibly thousands of paragraphs) a second time.
+
+    Every article item, valid or not, is also counted for field coverage (``crawler.coverage``):
+    ``coverage/pages``, and ``coverage/field/<name>`` for each field it has.
 
     Settings: none. Remove it from ``ITEM_PIPELINES`` to switch it off.
     """
@@ -42,6 +46,10 @@ class ValidatePipeline:
         if not is_article(item):
             return item
         record = article_record(item)
+        self.stats.inc_value(PAGES_KEY)
+        for name in COVERAGE_FIELDS:
+            if present(record.get(name)):
+                self.stats.inc_value(FIELD_PREFIX + name)
         reason = contract.violation(record)
         if reason is None:
             return item

@@ -11,13 +11,18 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import urls
+from crawler.extensions.state import crawl_state
 from crawler.failure_stats import count_page_failure
-from crawler.items import Article, CategoryPage
+from crawler.items import Article, CategoryPage, PageGone
 from crawler.pages import ArticlePage, Page
 from crawler.pages import CategoryPage as CategoryPageObject
 from crawler.spiders.scope import SiteScope
 
 P = TypeVar("P", bound=Page)
+
+#: Statuses that say an article page is gone, not failing.
+GONE_STATUSES: frozenset[int] = frozenset({404, 410})
 
 
 class SpiderArgumentError(ValueError):
@@ -45,19 +50,36 @@ class ArchiveSpider(scrapy.Spider):
         }
         super().__init__(name, **kwargs)
 
-    def failed(self, failure: Failure) -> None:
-        """Errback: count every page that could not be fetched, by status or error type."""
+    def failed(self, failure: Failure) -> Iterator[PageGone]:
+        """Errback: count every page that could not be fetched, by status or error type; an
+        article page that is gone (404, 410) is reported, for the archive to record its
+        removal if it was archived."""
         error = failure.value
         if isinstance(error, HttpError):
             reason, url = str(error.response.status), error.response.url
+            if error.response.status in GONE_STATUSES and urls.page_kind(url) == "article":
+                yield PageGone(url=self.public_url(url), status=error.response.status)
         elif isinstance(error, IgnoreRequest):
-            # Robots-forbidden, offsite and refused pages (crawler.middlewares.failures):
-            # the middlewares that raise these count them.
+            # Robots-forbidden, offsite, refused and not-modified pages
+            # (crawler.middlewares): the middlewares that raise these count them.
             return
         else:
             reason = type(error).__name__
             url = getattr(getattr(failure, "request", None), "url", "?")
         self.count_failure(reason, url)
+
+    def public_url(self, url: str) -> str:
+        """Canonical URL of a fetched page, named by the site's public origin when known."""
+        canonical = urls.canonicalize(url)
+        origin = self.scope.public_origin if self.scope is not None else None
+        return urls.rebase(canonical, origin) if origin else canonical
+
+    def known_articles(self) -> Iterator[str]:
+        """Canonical URLs of the articles earlier runs archived (none without a crawl state):
+        revisited every run, so a page no longer linked is still found changed or gone."""
+        state = crawl_state(self.crawler)
+        if state is not None:
+            yield from state.live_article_urls()
 
     def count_failure(self, reason: str, url: str) -> None:
         """Count a page that could not be used under ``pages/failed/<reason>``."""

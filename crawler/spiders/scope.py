@@ -38,6 +38,15 @@ class SiteScope:
         netloc = urls.netloc_of(url)
         return netloc in self.netlocs and netloc != urls.netloc_of(self.fetch_origin)
 
+    def revisit(self, url: str) -> str:
+        """The URL to request for a page an earlier crawl of this site archived, under
+        whatever name the site had then (a mirror's port changes between runs).
+
+        >>> SiteScope("http://127.0.0.1:8001/").revisit("https://articles.example/page.php?p=1")
+        'http://127.0.0.1:8001/page.php?p=1'
+        """
+        return urls.rebase(url, self.fetch_origin)
+
     def to_fetch(self, url: str) -> str | None:
         """The URL to request for the canonical URL ``url``, or ``None`` when it is off-site."""
         if urls.netloc_of(url) not in self.netlocs:

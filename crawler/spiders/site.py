@@ -18,7 +18,15 @@ from crawler.spiders.scope import SiteScope
 
 #: Request priorities: listings first (they discover the most), then articles, then the rest;
 #: sitemap-only articles after linked ones, so of a republished pair the linked copy is met first.
-PRIORITY = {"robots": 100, "sitemap": 40, "category": 30, "article": 20, "sitemap-article": 10}
+#: Articles known from earlier runs come last: by then most were met again through links.
+PRIORITY = {
+    "robots": 100,
+    "sitemap": 40,
+    "category": 30,
+    "article": 20,
+    "sitemap-article": 10,
+    "known-article": 5,
+}
 
 PAGE_CLASSES: dict[str, type[Page]] = {"article": ArticlePage, "category": CategoryPage}
 
@@ -57,6 +65,13 @@ class SiteSpider(ArchiveSpider):
         yield Request(
             self.start_url, self.parse, errback=self.failed, priority=PRIORITY["category"]
         )
+        for url in self.known_articles():
+            yield Request(
+                self.scope.revisit(url),
+                self.parse,
+                errback=self.failed,
+                priority=PRIORITY["known-article"],
+            )
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         for sitemap in sitemap_urls_from_robots(response.body, base_url=response.url):

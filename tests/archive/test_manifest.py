@@ -10,9 +10,11 @@ import pytest
 import crawler
 from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc, write_manifest
 from crawler.archive.shards import ShardInfo
+from crawler.coverage import Coverage
 
 STARTED = datetime(2025, 8, 6, 9, 0, 0, tzinfo=UTC)
 FINISHED = datetime(2025, 8, 6, 9, 30, 15, 500, tzinfo=UTC)
+RESUMED = datetime(2025, 8, 6, 9, 10, 0, tzinfo=UTC)
 
 
 def make_manifest(**overrides: Any) -> Manifest:
@@ -25,6 +27,7 @@ def make_manifest(**overrides: Any) -> Manifest:
         "counts": Counts(
             articles_written=3,
             categories_written=1,
+            articles={"new": 2, "changed": 1, "removed": 1},
             duplicate_urls=2,
             duplicate_contents=1,
             dropped={"missing_title": 1, "bad_published": 2},
@@ -36,6 +39,9 @@ def make_manifest(**overrides: Any) -> Manifest:
         ],
         "categories": ShardInfo("categories.jsonl", 1, "c" * 64),
         "settings": {"ARCHIVE_SHARD_ITEMS": 2, "ARCHIVE_GZIP": False},
+        "coverage": Coverage(40, {"title": 1.0, "summary": 0.95}),
+        "resumed_at": [RESUMED],
+        "alarms": ["field 'summary' was found on 10% of 40 article pages"],
     }
     fields.update(overrides)
     return Manifest(**fields)
@@ -43,20 +49,24 @@ def make_manifest(**overrides: Any) -> Manifest:
 
 def test_to_dict_has_the_documented_shape() -> None:
     assert make_manifest().to_dict() == {
-        "format": 1,
+        "format": 2,
         "project_version": crawler.__version__,
         "spider": "site",
         "arguments": {"category": "film-history", "start": "home"},
         "started_at": "2025-08-06T09:00:00Z",
+        "resumed_at": ["2025-08-06T09:10:00Z"],
         "finished_at": "2025-08-06T09:30:15Z",
         "finish_reason": "finished",
         "counts": {
             "articles_written": 3,
             "categories_written": 1,
+            "articles": {"new": 2, "changed": 1, "unchanged": 0, "removed": 1},
             "duplicates": {"url": 2, "content": 1},
             "dropped": {"bad_published": 2, "missing_title": 1},
             "pages_failed": {"404": 2, "503": 1},
         },
+        "coverage": {"pages": 40, "fields": {"summary": 0.95, "title": 1.0}},
+        "alarms": ["field 'summary' was found on 10% of 40 article pages"],
         "shards": [
             {"name": "articles-00001.jsonl", "records": 2, "sha256": "a" * 64},
             {"name": "articles-00002.jsonl", "records": 1, "sha256": "b" * 64},
@@ -84,7 +94,7 @@ def test_shards_keep_their_order() -> None:
 
 def test_json_is_indented_utf8() -> None:
     data = make_manifest(arguments={"category": "Кино"}).to_json()
-    assert data.startswith(b'{\n  "format": 1,')
+    assert data.startswith(b'{\n  "format": 2,')
     assert data.endswith(b"}\n")
     assert "Кино".encode() in data
 

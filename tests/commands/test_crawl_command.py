@@ -35,7 +35,7 @@ def crawl(*args: str) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
-    result = crawl(*args, "-s", f"ARCHIVE_DIR={tmp_path}")
+    result = crawl(*args, "-s", f"ARCHIVE_DIR={tmp_path}", "-s", f"STATE_DIR={tmp_path}/state")
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and message in errors[0]
@@ -46,7 +46,15 @@ def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
 def test_unwritable_archive_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory", encoding="utf-8")
-    result = crawl("site", "-a", "start_url=http://127.0.0.1:9/", "-s", f"ARCHIVE_DIR={blocker}/x")
+    result = crawl(
+        "site",
+        "-a",
+        "start_url=http://127.0.0.1:9/",
+        "-s",
+        f"ARCHIVE_DIR={blocker}/x",
+        "-s",
+        f"STATE_DIR={tmp_path}/state",
+    )
     assert result.returncode == 2
     assert "ARCHIVE_DIR" in result.stderr and "not writable" in result.stderr
     assert "Traceback" not in result.stderr

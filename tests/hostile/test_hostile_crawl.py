@@ -136,6 +136,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         "CATEGORY_MAX_PAGES": CATEGORY_MAX_PAGES,
         "PAGE_MAX_LINKS": PAGE_MAX_LINKS,
         "ARCHIVE_DIR": tmp / "archive",
+        "STATE_DIR": tmp / "state",
         "LOG_FILE": tmp / "crawl.log",
         "LOG_LEVEL": "INFO",
         "TELNETCONSOLE_ENABLED": False,

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -18,6 +17,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import crawler as crawler_package
+from crawler.coverage import COVERAGE_FIELDS
 from crawler.pipelines.archive import ArchivePipeline
 from tests.factories import (
     article_dict,
@@ -53,7 +53,6 @@ def run(pipeline: ArchivePipeline, crawler: Crawler, items: list[Any]) -> Path:
     pipeline.open_spider()
     for item in items:
         pipeline.process_item(item)
-    pipeline.close_spider()
     send_spider_closed(pipeline, crawler)
     assert pipeline.run_dir is not None
     return pipeline.run_dir
@@ -146,7 +145,7 @@ def test_article_record_is_the_item_in_field_order(tmp_path: Path) -> None:
     run_dir = run(pipeline, crawler, [article])
 
     line = (run_dir / "articles-00001.jsonl").read_bytes().decode()
-    expected = ItemAdapter(article).asdict()
+    expected = article.to_record()
     assert json.loads(line) == expected
     assert list(json.loads(line)) == list(expected)
     assert line.startswith('{"type":"article","url":')
@@ -159,7 +158,7 @@ def test_dict_article_is_written_in_contract_key_order(tmp_path: Path) -> None:
     run_dir = run(pipeline, crawler, [shuffled])
 
     [record] = read_jsonl(run_dir / "articles-00001.jsonl")
-    assert list(record) == [*ItemAdapter(make_article(1)).field_names(), "extra"]
+    assert list(record) == [*make_article(1).to_record(), "extra"]
 
 
 def test_gzip_setting_writes_gzip_shards(tmp_path: Path) -> None:
@@ -227,7 +226,6 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
     pipeline.open_spider()
     for item in [make_article(1), make_article(2), make_category_page()]:
         pipeline.process_item(item)
-    pipeline.close_spider()
     send_spider_closed(pipeline, crawler, reason="closespider_itemcount")
 
     assert pipeline.run_dir is not None
@@ -235,20 +233,24 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
     categories_bytes = (pipeline.run_dir / "categories.jsonl").read_bytes()
     shard_bytes = (pipeline.run_dir / "articles-00001.jsonl").read_bytes()
     assert manifest == {
-        "format": 1,
+        "format": 2,
         "project_version": crawler_package.__version__,
         "spider": "site",
         "arguments": {"category": "film-history"},
         "started_at": "2025-08-06T09:00:00Z",
+        "resumed_at": [],
         "finished_at": "2025-08-06T09:42:07Z",
         "finish_reason": "closespider_itemcount",
         "counts": {
             "articles_written": 2,
             "categories_written": 1,
+            "articles": {"new": 0, "changed": 0, "unchanged": 0, "removed": 0},
             "duplicates": {"url": 4, "content": 1},
             "dropped": {"bad_published": 1, "missing_title": 2},
             "pages_failed": {"404": 3, "TimeoutError": 1},
         },
+        "coverage": {"pages": 0, "fields": dict.fromkeys(sorted(COVERAGE_FIELDS), 0.0)},
+        "alarms": [],
         "shards": [
             {
                 "name": "articles-00001.jsonl",
@@ -294,8 +296,6 @@ def test_files_appear_under_final_names_only_when_complete(
         in_progress = list(pipeline.run_dir.glob("*.open"))
         assert len(in_progress) == (1 if n % 3 else 0)
     assert not (pipeline.run_dir / "manifest.json").exists()
-    pipeline.close_spider()
-    assert not (pipeline.run_dir / "manifest.json").exists()
     send_spider_closed(pipeline, crawler)
 
     assert [(name, existed) for name, existed, _ in renames] == [
@@ -311,21 +311,6 @@ def test_files_appear_under_final_names_only_when_complete(
     assert not list(pipeline.run_dir.glob("*.open"))
 
 
-def test_no_manifest_when_data_files_were_not_finished(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    pipeline, crawler = make_pipeline(tmp_path)
-    pipeline.open_spider()
-    pipeline.process_item(make_article(1))
-    send_spider_closed(pipeline, crawler, reason="shutdown")  # close_spider never ran
-
-    assert pipeline.run_dir is not None
-    assert not (pipeline.run_dir / "manifest.json").exists()
-    # The unfinished shard stays visibly unfinished.
-    assert [p.name for p in pipeline.run_dir.iterdir()] == ["articles-00001.jsonl.open"]
-    assert "incomplete" in caplog.text
-
-
 def test_closing_logs_one_summary_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="crawler.pipelines.archive")
     pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=2)
@@ -339,8 +324,8 @@ def test_closing_logs_one_summary_line(tmp_path: Path, caplog: pytest.LogCapture
 
 
 def test_items_pass_through_unchanged(tmp_path: Path) -> None:
-    pipeline, _ = make_pipeline(tmp_path)
+    pipeline, crawler = make_pipeline(tmp_path)
     pipeline.open_spider()
     items = [make_article(1), make_category_page(), {"type": "other"}]
     assert [pipeline.process_item(item) for item in items] == items
-    pipeline.close_spider()
+    send_spider_closed(pipeline, crawler)

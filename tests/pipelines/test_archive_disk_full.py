@@ -45,7 +45,6 @@ def test_disk_full_leaves_completed_shards_intact(tiny_disk: Path) -> None:
             written += 1
     assert crawler.stats is not None
     assert "No space left on device" in str(crawler.stats.get_value(FAILED_KEY))
-    pipeline.close_spider()
     send_spider_closed(pipeline, crawler, reason="archive_failed")
 
     assert pipeline.run_dir is not None and pipeline._writer is not None

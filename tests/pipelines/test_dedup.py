@@ -6,7 +6,8 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.pipelines.dedup import DedupPipeline, MemorySeenSet, content_key
+from crawler.content import content_key
+from crawler.pipelines.dedup import DedupPipeline, MemorySeenSet
 from tests.factories import article_dict, article_url, make_article, make_category_page
 
 

@@ -6,6 +6,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from crawler.coverage import Coverage
 from crawler.pipelines.validate import ValidatePipeline
 from tests.factories import article_dict, make_article, make_category_page
 
@@ -20,7 +21,22 @@ def pipeline() -> ValidatePipeline:
 def test_valid_article_passes(pipeline: ValidatePipeline) -> None:
     article = make_article()
     assert pipeline.process_item(article) is article
-    assert pipeline.stats.get_stats() == {}
+    assert not any(key.startswith("validate/") for key in pipeline.stats.get_stats())
+
+
+def test_every_article_page_counts_for_field_coverage(pipeline: ValidatePipeline) -> None:
+    pipeline.process_item(make_article(1))
+    pipeline.process_item(make_article(2, summary=None, related=[]))
+    with pytest.raises(DropItem):
+        pipeline.process_item(make_article(3, title=None))
+    pipeline.process_item(make_category_page())
+
+    coverage = Coverage.from_stats(pipeline.stats.get_stats())
+    assert coverage.pages == 3
+    assert coverage.fields["title"] == round(2 / 3, 4)
+    assert coverage.fields["summary"] == round(2 / 3, 4)
+    assert coverage.fields["related"] == round(2 / 3, 4)
+    assert coverage.fields["body"] == 1.0
 
 
 @pytest.mark.parametrize("field", REQUIRED)

@@ -1,0 +1,1 @@
+"""Scrapy extensions: the crawl state's lifecycle and the drift alarms."""

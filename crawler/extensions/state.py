@@ -1,0 +1,229 @@
+"""The crawl state in a Scrapy crawl: opening it, taking over a killed run, committing."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from twisted.internet.task import LoopingCall
+
+from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
+from crawler.archive.shards import ShardInfo
+from crawler.coverage import Coverage
+from crawler.outcomes import PREFIX, WRITTEN_KEY
+from crawler.state import CrawlState, Run
+from crawler.state.reconcile import reconcile
+from crawler.state.sqlite import SQLiteState
+
+logger = logging.getLogger(__name__)
+
+#: Stats whose sums over a run's processes the manifest reports: saved with the run, so a
+#: resumed process goes on counting from where the killed one stopped.
+RUN_COUNTER_PREFIXES: tuple[str, ...] = (
+    "articles/",
+    "archive/",
+    "coverage/",
+    "dedup/",
+    "gone/",
+    "limits/",
+    "pages/",
+    "validate/",
+)
+RESUMED_KEY = "state/resumed"
+RECOVERED_KEY = "state/recovered_records"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_counters(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The stats worth keeping with the run: integer outcome counters.
+
+    >>> run_counters({"pages/failed/404": 2, "start_time": 0.5, "log_count/INFO": 9})
+    {'pages/failed/404': 2}
+    """
+    return {
+        key: value
+        for key, value in stats.items()
+        if key.startswith(RUN_COUNTER_PREFIXES) and isinstance(value, int)
+    }
+
+
+class CrawlStateExtension:
+    """Opens the crawl state for the crawl and keeps its run.
+
+    On start it takes the state folder's lock (a second crawl on the same folder is refused),
+    then either resumes the unfinished run of the same spider and arguments (a killed or
+    stopped crawl: the complete records of its open shard are published and entered into the
+    state, requests it had in flight go back to the queue) or starts a new run. While the crawl
+    runs, the state is committed every ``STATE_COMMIT_INTERVAL`` seconds and after each
+    archived record. The archive pipeline finishes the run once its manifest is written; a run
+    that ends otherwise stays resumable.
+
+    Other components reach the state through :func:`crawl_state` and :func:`crawl_run`.
+
+    Settings:
+
+    - ``STATE_ENABLED`` (default ``True``): ``False`` crawls without a state (every run starts
+      from zero, as plain Scrapy does).
+    - ``STATE_DIR`` (default ``"data/state"``): the folder of the state (one per site).
+    - ``STATE_COMMIT_INTERVAL`` (default ``1.0``): seconds between commits of the frontier.
+
+    Stats: ``state/resumed`` (1 when this process resumed a run),
+    ``state/recovered_records`` (records taken over from a killed process's open shard).
+    """
+
+    DEFAULT_DIR = "data/state"
+    DEFAULT_COMMIT_INTERVAL = 1.0
+
+    def __init__(
+        self,
+        stats: StatsCollector,
+        state: CrawlState,
+        spider: Spider,
+        *,
+        commit_interval: float,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.stats = stats
+        self.state = state
+        self.commit_interval = commit_interval
+        self.clock = clock
+        self.finished = False
+        arguments = dict(getattr(spider, "arguments", {}))
+        self.run, given_up = state.begin_run(spider.name, arguments, clock())
+        if given_up is not None and given_up.run_dir:
+            logger.warning(
+                "Giving up the unfinished run %s (spider %s, arguments %s): this crawl has "
+                "other arguments. Its complete records are kept.",
+                given_up.run_dir,
+                given_up.spider,
+                given_up.arguments,
+            )
+            self._take_over(Path(given_up.run_dir))
+        #: Shards a killed process of this run finished; the archive goes on after them.
+        self.existing_shards: list[ShardInfo] = []
+        if self.run.resumed:
+            self._resume()
+        self._loop: AsyncioLoopingCall | LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("STATE_ENABLED", True):
+            raise NotConfigured("STATE_ENABLED is False")
+        assert crawler.stats is not None and crawler.spider is not None
+        state = SQLiteState(Path(settings.get("STATE_DIR") or cls.DEFAULT_DIR))
+        try:
+            extension = cls(
+                crawler.stats,
+                state,
+                crawler.spider,
+                commit_interval=settings.getfloat(
+                    "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
+                ),
+            )
+        except BaseException:
+            state.close()
+            raise
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def _take_over(self, run_dir: Path) -> Counter[str]:
+        """Publish the complete records a killed process left in ``run_dir`` and enter every
+        record of the folder into the state; return how many of each outcome it holds."""
+        if not run_dir.is_dir():
+            logger.warning("The run folder %s is gone; its records cannot be recovered", run_dir)
+            return Counter()
+        recovered = recover_open_shards(run_dir)
+        shards = completed_shards(run_dir)
+        counts = reconcile(self.state, run_records(shards), self.clock())
+        self.state.commit()
+        if recovered:
+            logger.info("Recovered the complete records of %s", ", ".join(map(str, recovered)))
+        return counts
+
+    def _resume(self) -> None:
+        run = self.run
+        logger.info("Resuming the run started %s (%s)", run.started_at, run.run_dir)
+        self.stats.set_value(RESUMED_KEY, 1)
+        if run.run_dir is None:
+            return
+        run_dir = Path(run.run_dir)
+        written = self._take_over(run_dir)
+        self.stats.set_value(RECOVERED_KEY, sum(written.values()))
+        # What the folder holds is exact; the counters saved with the run may lag behind the
+        # records the killed process wrote after its last commit.
+        for outcome in ("new", "changed", "removed"):
+            self.run.counters[PREFIX + outcome] = written[outcome]
+        self.run.counters[WRITTEN_KEY] = written["new"] + written["changed"]
+        if run_dir.is_dir():
+            self.existing_shards = [describe(path) for path in completed_shards(run_dir)]
+
+    # -- what the archive pipeline tells the run --------------------------------------------------
+
+    def set_run_dir(self, run_dir: Path) -> None:
+        self.run.run_dir = str(run_dir)
+        self.state.save_run(self.run)
+        self.state.commit()
+
+    def finish_run(self, coverage: Coverage) -> None:
+        """The run's archive is complete: the next crawl starts a new run."""
+        self.run.counters = run_counters(self.stats.get_stats())
+        self.state.finish_run(self.run, coverage, self.clock())
+        self.finished = True
+
+    # -- signals ------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        # Counters of the run's earlier processes: this one goes on from them.
+        for key, value in self.run.counters.items():
+            self.stats.inc_value(key, value)
+        self._loop = create_looping_call(self.commit)
+        self._loop.start(self.commit_interval, now=False)
+
+    def commit(self) -> None:
+        self.run.counters = run_counters(self.stats.get_stats())
+        self.state.save_run(self.run)
+        self.state.commit()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        self.commit()
+
+    def engine_stopped(self) -> None:
+        # After every spider_closed receiver (the archive pipeline's manifest included).
+        if not self.finished:
+            self.commit()
+            logger.info(
+                "The run is not finished; the same command with the same STATE_DIR resumes it"
+            )
+        self.state.close()
+
+
+def crawl_state_extension(crawler: Crawler) -> CrawlStateExtension | None:
+    """The crawl's state extension, or ``None`` when the crawl runs without a state."""
+    return crawler.get_extension(CrawlStateExtension)
+
+
+def crawl_state(crawler: Crawler) -> CrawlState | None:
+    extension = crawl_state_extension(crawler)
+    return extension.state if extension is not None else None
+
+
+def crawl_run(crawler: Crawler) -> Run | None:
+    extension = crawl_state_extension(crawler)
+    return extension.run if extension is not None else None

@@ -1,0 +1,138 @@
+"""A Scrapy scheduler whose queue and seen set are the crawl state's frontier, on disk."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Container
+from typing import TYPE_CHECKING, Self
+
+from scrapy import Request, Spider
+from scrapy.core.scheduler import BaseScheduler, Scheduler
+from scrapy.utils.request import request_from_dict
+
+from crawler import urls
+from crawler.extensions.state import crawl_state
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+    from scrapy.utils.request import RequestFingerprinterProtocol
+
+    from crawler.state import Frontier
+
+
+class _Everything:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def requests_in_progress(crawler: Crawler) -> Container[Request]:
+    """Requests the engine has taken and not yet finished with.
+
+    A request leaves this set only after its response went through the spider and every
+    item it gave through the pipelines, and every request it gave was scheduled: then, and
+    not before, it is done for a resume. Scrapy sends no signal at that point, so this reads
+    the engine's own bookkeeping; should that ever move, every request counts as in progress
+    until the crawl closes, which only costs a resume some fetches again.
+    """
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # no crawl running
+        return _Everything()
+    slot = getattr(engine, "_slot", None)
+    in_progress = getattr(slot, "inprogress", None)
+    return in_progress if isinstance(in_progress, set) else _Everything()
+
+
+class StateScheduler(BaseScheduler):
+    """Schedules on ``crawler.state.Frontier``: the queue (highest priority first, first in
+    first out within a priority) and the run's seen set are tables, so memory stays flat
+    however large the site, and a killed crawl resumes with exactly the requests it had not
+    finished. Requests are stored as Scrapy's ``Request.to_dict``, pickled (as Scrapy's own
+    disk queues do). A request with ``dont_filter`` is queued again even if seen.
+
+    Without a crawl state (``STATE_ENABLED = False``) it is Scrapy's default ``Scheduler``.
+
+    Stats, as Scrapy's scheduler: ``scheduler/enqueued[/disk]``, ``scheduler/dequeued[/disk]``,
+    ``dupefilter/filtered``.
+    """
+
+    def __init__(
+        self,
+        frontier: Frontier,
+        fingerprinter: RequestFingerprinterProtocol,
+        stats: StatsCollector,
+        in_progress: Callable[[], Container[Request]],
+    ) -> None:
+        self.frontier = frontier
+        self.fingerprinter = fingerprinter
+        self.stats = stats
+        self.spider: Spider | None = None
+        #: The requests the engine is working on (``requests_in_progress``).
+        self.in_progress = in_progress
+        #: Requests handed to the engine and not yet known to be finished.
+        self._in_flight: dict[Request, tuple[bytes, int]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        state = crawl_state(crawler)
+        if state is None:
+            return Scheduler.from_crawler(crawler)  # type: ignore[return-value]
+        assert crawler.stats is not None and crawler.request_fingerprinter is not None
+        return cls(
+            state.frontier,
+            crawler.request_fingerprinter,
+            crawler.stats,
+            lambda: requests_in_progress(crawler),
+        )
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+
+    def close(self, reason: str) -> None:
+        # The engine has finished with every request by now.
+        self._sweep(())
+
+    def has_pending_requests(self) -> bool:
+        return self.frontier.pending() > 0
+
+    def __len__(self) -> int:
+        return self.frontier.pending()
+
+    def enqueue_request(self, request: Request) -> bool:
+        fingerprint = self.fingerprinter.fingerprint(request)
+        key = urls.path_key(request.url) if urls.page_kind(request.url) == "article" else None
+        ticket = self.frontier.add(
+            fingerprint,
+            key,
+            request.priority,
+            lambda: self._dump(request),
+            force=request.dont_filter,
+        )
+        if ticket is None:
+            self.stats.inc_value("dupefilter/filtered")
+            return False
+        self.stats.inc_value("scheduler/enqueued/disk")
+        self.stats.inc_value("scheduler/enqueued")
+        return True
+
+    def _dump(self, request: Request) -> bytes:
+        return pickle.dumps(request.to_dict(spider=self.spider), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def next_request(self) -> Request | None:
+        self._sweep(self.in_progress())
+        queued = self.frontier.pop()
+        if queued is None:
+            return None
+        request = request_from_dict(pickle.loads(queued.data), spider=self.spider)
+        self._in_flight[request] = (queued.fingerprint, queued.ticket)
+        self.stats.inc_value("scheduler/dequeued/disk")
+        self.stats.inc_value("scheduler/dequeued")
+        return request
+
+    def _sweep(self, in_progress: Container[Request]) -> None:
+        """Mark done the requests the engine has finished with."""
+        finished = [request for request in self._in_flight if request not in in_progress]
+        for request in finished:
+            fingerprint, ticket = self._in_flight.pop(request)
+            self.frontier.done(fingerprint, ticket)
