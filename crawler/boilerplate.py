@@ -3,11 +3,16 @@
 Adding an ad shape is a one-line change to one of the tuples below. SITE.md's five shapes:
 ``div.ad-container`` (label + ``ins.adsbygoogle``), ``aside.advertisement``, Google Publisher Tag
 slots ``div[id^=div-gpt-ad]``, a bare ``p.ad-label`` and ``div.sponsored-content``.
+
+Class tokens are what the site prints today. The structural rules after them hold when a
+redesign renames every class: an ``ins`` slot, a GPT id, a block container that opens with an ad
+label, a ``nav``, a list of share links, a "Related Articles" section, a "Published" date line.
 """
 
 from __future__ import annotations
 
 from lxml.etree import XPath
+from lxml.html import HtmlElement
 
 #: Class tokens that mark an element (and everything inside it) as an advertisement.
 AD_CLASS_TOKENS: tuple[str, ...] = (
@@ -36,26 +41,119 @@ AD_TAGS: tuple[str, ...] = ("ins",)
 AD_LABEL_TEXTS: frozenset[str] = frozenset(
     {"advertisement", "ad", "ads", "sponsored", "sponsored content", "promoted", "paid content"}
 )
+#: Block containers that are an ad as a whole when their first text (their own, or a child's
+#: own text) is only an ad label: the label, slot, promotional line and link go together,
+#: whatever the container's classes are.
+LABELLED_AD_CONTAINER_TAGS: tuple[str, ...] = ("div", "aside", "section", "figure")
+#: Children whose text is never a label (scripts pushing ad slots, iframes...).
+LABEL_SKIPPED_TAGS: tuple[str, ...] = ("script", "style", "noscript", "template", "iframe")
 
+#: Tags of page furniture whatever their classes (breadcrumbs, pagination).
+BOILERPLATE_TAGS: tuple[str, ...] = ("nav",)
+#: ``href`` fragments of share buttons: a list whose every item links to one is share buttons.
+SHARE_HREF_MARKERS: tuple[str, ...] = (
+    "facebook.com/sharer",
+    "twitter.com/intent",
+    "x.com/intent",
+    "reddit.com/submit",
+    "pinterest.com/pin/create",
+    "linkedin.com/sharing",
+    "mailto:?",
+)
+#: Headings of related-article lists (case-insensitive): a container opening with one is
+#: furniture, and outside the body it is where the related cards are read from.
+RELATED_HEADINGS: frozenset[str] = frozenset({"related articles"})
+#: First words of the date line ("Published <time>...</time>").
+DATE_LINE_PREFIXES: tuple[str, ...] = ("Published", "Updated", "Posted")
 
 #: Decoration printed around ad labels ("— Advertisement —").
 LABEL_PUNCTUATION = " :-|\u00b7\u2013\u2014"
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+#: What the share-list, related-section and date-line rules apply to.
+_LIST_TAGS = ("ul", "ol")
+_SECTION_TAGS = ("section", "div", "aside")
+_DATE_LINE_TAGS = ("div",)
 
 
 def _class_token(token: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {token} ')"
 
 
+def _any_tag(tags: tuple[str, ...]) -> str:
+    return " or ".join(f"self::{tag}" for tag in tags)
+
+
+def _one_of(value: str, texts: frozenset[str]) -> str:
+    """``value`` (an XPath string expression) is one of ``texts``, in one comparison."""
+    return f"contains('|{'|'.join(sorted(texts))}|', concat('|', {value}, '|'))"
+
+
+def _folded(value: str) -> str:
+    """Lower-cased, with the label punctuation removed and spaces normalised."""
+    punctuation = LABEL_PUNCTUATION.replace(" ", "")
+    return f"normalize-space(translate({value}, '{_UPPER}{punctuation}', '{_LOWER}'))"
+
+
+def _labelled_ad_container() -> str:
+    # Only direct text and children's direct text: O(children) per element, never a subtree's
+    # string value (pages with 100,000 nested divs stay linear).
+    first_text = (
+        f"(text()[normalize-space()] | *[not({_any_tag(LABEL_SKIPPED_TAGS)})]"
+        "/text()[normalize-space()])"
+    )
+    return (
+        f"({_any_tag(LABELLED_AD_CONTAINER_TAGS)}) and "
+        f"{_one_of(_folded(first_text), AD_LABEL_TEXTS)}"
+    )
+
+
+def _share_list() -> str:
+    share_link = " or ".join(f"contains(@href, '{marker}')" for marker in SHARE_HREF_MARKERS)
+    # Each item's own link or its child's: a bounded depth, so nested lists stay linear.
+    return f"({_any_tag(_LIST_TAGS)}) and li and not(li[not(a[{share_link}] | */a[{share_link}])])"
+
+
+def _related_section() -> str:
+    heading = "*[1][self::h2 or self::h3 or self::h4]/text()[normalize-space()]"
+    return f"({_any_tag(_SECTION_TAGS)}) and {_one_of(_folded(heading), RELATED_HEADINGS)}"
+
+
+def _date_line() -> str:
+    starts = " or ".join(
+        f"starts-with(normalize-space(text()), '{prefix}')" for prefix in DATE_LINE_PREFIXES
+    )
+    return f"({_any_tag(_DATE_LINE_TAGS)}) and time and ({starts})"
+
+
 def _noise_predicate() -> str:
-    tests = [_class_token(token) for token in AD_CLASS_TOKENS + BOILERPLATE_CLASS_TOKENS]
-    tests += [f"starts-with(@id, '{prefix}')" for prefix in AD_ID_PREFIXES]
-    tests += [f"self::{tag}" for tag in AD_TAGS]
-    return " or ".join(tests)
+    classes = " or ".join(
+        _class_token(token) for token in AD_CLASS_TOKENS + BOILERPLATE_CLASS_TOKENS
+    )
+    ids = " or ".join(f"starts-with(@id, '{prefix}')" for prefix in AD_ID_PREFIXES)
+    rules = (_labelled_ad_container(), _share_list(), _related_section(), _date_line())
+    rule_tags = tuple(
+        dict.fromkeys(LABELLED_AD_CONTAINER_TAGS + _LIST_TAGS + _SECTION_TAGS + _DATE_LINE_TAGS)
+    )
+    # Guards first: most elements of a body are paragraphs without a class, which then cost a
+    # few node tests instead of every class comparison and structural rule.
+    return (
+        f"(@class and ({classes})) or (@id and ({ids})) or "
+        f"{_any_tag(AD_TAGS + BOILERPLATE_TAGS)} or "
+        f"(({_any_tag(rule_tags)}) and ({' or '.join(f'({rule})' for rule in rules)}))"
+    )
 
 
 #: Every ad or boilerplate element under a context node. Walkers skip each one's whole subtree,
 #: so ads nested in ads need no special case (and no costly ``ancestor::`` test on deep trees).
 NOISE_ELEMENTS = XPath(f".//*[{_noise_predicate()}]")
+_IS_NOISE = XPath(f"boolean(self::*[{_noise_predicate()}])")
+
+
+def is_noise(element: HtmlElement) -> bool:
+    """True for an element :data:`NOISE_ELEMENTS` would find (its ancestors are not tested)."""
+    return _IS_NOISE(element) is True
 
 
 def is_ad_label(text: str) -> bool:

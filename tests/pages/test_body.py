@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from parsel import Selector
 
 from crawler.items import Block
@@ -33,3 +34,38 @@ def test_ads_nested_in_ads_are_dropped_once() -> None:
 
 def test_page_furniture_inside_the_body_is_not_text() -> None:
     assert blocks("furniture") == [Block("paragraph", "Kept.")]
+
+
+@pytest.mark.parametrize(
+    "body_id",
+    [
+        "labelled-box",
+        "labelled-aside",
+        "labelled-sponsored",
+        "labelled-own-text",
+        "labelled-after-script",
+    ],
+)
+def test_a_container_opening_with_an_ad_label_is_dropped_whole(body_id: str) -> None:
+    assert blocks(body_id) == [Block("paragraph", "Before."), Block("paragraph", "After.")]
+
+
+def test_a_container_opening_with_prose_about_ads_is_kept() -> None:
+    assert blocks("wrapper-kept") == [
+        Block("paragraph", "Advertisement revenue fell, the essay says."),
+        Block("paragraph", "Kept too."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body_id", ["renamed-nav", "renamed-date-line", "renamed-share-list", "renamed-related"]
+)
+def test_furniture_with_renamed_classes_is_not_text(body_id: str) -> None:
+    assert blocks(body_id) == [Block("paragraph", "Before."), Block("paragraph", "After.")]
+
+
+def test_a_list_with_an_editors_mailto_link_is_content() -> None:
+    assert blocks("list-with-mailto-kept") == [
+        Block("paragraph", "A list item."),
+        Block("paragraph", "Write to the editor"),
+    ]
