@@ -1,12 +1,16 @@
-"""Bad input to ``scrapy crawl``: one clear line on stderr, exit 2, no traceback, no crawl."""
+"""``scrapy crawl`` fails loudly: one clear ``error:`` line on stderr and a non-zero exit status
+for bad input (2), a busy state folder (3) and a site that cannot be reached (4)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from crawler.state.lock import StateLock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,3 +69,41 @@ def test_unknown_spider(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no spider named 'nosuch'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_site_that_cannot_be_reached_fails_the_crawl(tmp_path: Path) -> None:
+    result = crawl(
+        "site",
+        "-a",
+        "start_url=http://127.0.0.1:9/",  # the discard port: every connection is refused
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}/archive",
+        "-s",
+        f"STATE_DIR={tmp_path}/state",
+        "-s",
+        "RETRY_BACKOFF_BASE=0",
+    )
+    assert result.returncode == 4
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1
+    assert "could not be reached" in errors[0] and "ConnectionRefusedError" in errors[0]
+    [run_dir] = (tmp_path / "archive").iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_bytes())
+    assert manifest["alarms"] == [errors[0].removeprefix("error: scrapy crawl site: ")]
+
+
+def test_a_second_crawl_on_a_busy_state_folder_is_refused(tmp_path: Path) -> None:
+    with StateLock(tmp_path / "state"):
+        result = crawl(
+            "site",
+            "-a",
+            "start_url=http://127.0.0.1:9/",
+            "-s",
+            f"ARCHIVE_DIR={tmp_path}/archive",
+            "-s",
+            f"STATE_DIR={tmp_path}/state",
+        )
+    assert result.returncode == 3
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "in use by another crawl" in errors[0]
+    assert not (tmp_path / "archive").exists() or not list((tmp_path / "archive").iterdir())

@@ -1,0 +1,105 @@
+"""The state extension: a new run, a killed run taken over, an unfinished run given up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider
+from scrapy.utils.test import get_crawler
+
+from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.shards import encode_record
+from crawler.content import content_hash
+from crawler.extensions.state import CrawlStateExtension
+from crawler.state.sqlite import SQLiteState
+from tests.factories import make_article
+
+STARTED = datetime(2025, 8, 6, 9, 0, tzinfo=UTC)
+LATER = datetime(2025, 8, 6, 10, 0, tzinfo=UTC)
+
+
+class SiteSpider(Spider):
+    name = "site"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.arguments = dict(kwargs)
+
+
+def record(n: int) -> bytes:
+    fields = make_article(n).to_record()
+    fields.update(version=1, content_hash=content_hash(fields), fetched_at="2025-08-06T09:0Z")
+    return encode_record(fields)
+
+
+def killed_run(tmp_path: Path, arguments: dict[str, str]) -> Path:
+    """A state whose run was killed after one finished shard (2 records) and an open shard
+    holding one complete record and a torn one; returns the run folder."""
+    run_dir = tmp_path / "archive" / "site-20250806T090000Z"
+    run_dir.mkdir(parents=True)
+    (run_dir / "articles-00001.jsonl").write_bytes(record(1) + record(2))
+    (run_dir / "articles-00002.jsonl.open").write_bytes(record(3) + record(4)[:20])
+    state = SQLiteState(tmp_path / "state")
+    run, _ = state.begin_run("site", arguments, STARTED)
+    run.run_dir = str(run_dir)
+    state.save_run(run)
+    state.close()
+    return run_dir
+
+
+def extension(tmp_path: Path, **arguments: str) -> CrawlStateExtension:
+    crawler = get_crawler(SiteSpider)
+    assert crawler.stats is not None
+    return CrawlStateExtension(
+        crawler.stats,
+        SQLiteState(tmp_path / "state"),
+        SiteSpider(**arguments),
+        commit_interval=1.0,
+        clock=lambda: LATER,
+    )
+
+
+def test_a_first_crawl_begins_a_new_run(tmp_path: Path) -> None:
+    started = extension(tmp_path, start_url="https://a/")
+    assert not started.run.resumed and started.existing_shards == []
+    assert started.stats.get_value("state/resumed") is None
+    started.state.close()
+
+
+def test_a_killed_run_is_taken_over_with_its_records(tmp_path: Path) -> None:
+    run_dir = killed_run(tmp_path, {"start_url": "https://a/"})
+    resumed = extension(tmp_path, start_url="https://a/")
+    try:
+        assert resumed.run.resumes == [LATER] and resumed.run.run_dir == str(run_dir)
+        assert [shard.name for shard in resumed.existing_shards] == [
+            "articles-00001.jsonl",
+            "articles-00002.jsonl",
+        ]
+        assert [shard.records for shard in resumed.existing_shards] == [2, 1]
+        assert resumed.stats.get_value("state/recovered_records") == 3
+        # Exact, from the shards: the killed process may not have saved its last counts.
+        assert resumed.run.counters["articles/new"] == 3
+        assert resumed.run.counters["archive/articles_written"] == 3
+        assert resumed.state.article("/page.php?p=0000003") is not None
+    finally:
+        resumed.state.close()
+
+
+def test_an_unfinished_run_with_other_arguments_is_given_up_keeping_its_records(
+    tmp_path: Path,
+) -> None:
+    run_dir = killed_run(tmp_path, {"start_url": "https://a/"})
+    fresh = extension(tmp_path, start_url="https://b/")
+    try:
+        assert not fresh.run.resumed and fresh.run.run_dir is None
+        assert [r["id"] for r in run_records(completed_shards(run_dir))] == [
+            "0000001",
+            "0000002",
+            "0000003",
+        ]
+        assert not list(run_dir.glob("*.open"))
+        assert fresh.state.article("/page.php?p=0000003") is not None  # not archived again
+    finally:
+        fresh.state.close()

@@ -1,0 +1,138 @@
+"""The crawl state on the bundled sample site: reruns, a stopped crawl resumed, an alarm.
+
+Each test runs real ``scrapy crawl site`` processes against the sample site served on
+127.0.0.1 under its public origin (as a mirror), with one state folder across the runs.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.verify import verify
+from crawler.sample_site.expected import site_summary
+from crawler.sample_site.server import SampleSite
+
+ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = site_summary()
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    with SampleSite(public_origin="https://articles.example") as served:
+        yield served
+
+
+def command(site: SampleSite, tmp_path: Path, **settings: str) -> list[str]:
+    base = {
+        "ARCHIVE_DIR": str(tmp_path / "archive"),
+        "STATE_DIR": str(tmp_path / "state"),
+        "AUTOTHROTTLE_ENABLED": "False",
+        "LOG_FILE": str(tmp_path / "crawl.log"),
+        **settings,
+    }
+    args = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={site.base_url}"]
+    for name, value in base.items():
+        args += ["-s", f"{name}={value}"]
+    return args
+
+
+def crawl(site: SampleSite, tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command(site, tmp_path, **settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def runs(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "archive").iterdir())
+
+
+def manifest(run_dir: Path) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
+    return result
+
+
+def article_fetches(site: SampleSite) -> Counter[int]:
+    return Counter(r.status for r in site.requests if r.path == "/page.php")
+
+
+def test_a_rerun_archives_nothing_new_and_asks_conditionally(
+    site: SampleSite, tmp_path: Path
+) -> None:
+    assert crawl(site, tmp_path).returncode == 0
+    site.reset()
+    rerun = crawl(site, tmp_path)
+
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    second = runs(tmp_path)[-1]
+    assert list(run_records(completed_shards(second))) == []
+    counts = manifest(second)["counts"]
+    archived = len(SUMMARY["archived_ids"])
+    assert counts["articles"] == {"new": 0, "changed": 0, "unchanged": archived, "removed": 0}
+    # A republished copy is still a duplicate, known as such without downloading it again.
+    assert counts["duplicates"]["content"] == len(SUMMARY["duplicates"])
+    assert article_fetches(site)[304] == archived + len(SUMMARY["duplicates"])
+    assert (second / "categories.jsonl").read_bytes() == (
+        runs(tmp_path)[0] / "categories.jsonl"
+    ).read_bytes()
+
+
+def test_a_stopped_crawl_is_resumed_in_its_own_folder(site: SampleSite, tmp_path: Path) -> None:
+    stopped = subprocess.Popen(
+        command(site, tmp_path, CONCURRENT_REQUESTS="2", ARCHIVE_SHARD_ITEMS="25"),
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while article_fetches(site)[200] < 60 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stopped.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes what is in flight, then stops
+    assert stopped.wait(timeout=120) == 0
+    [run_dir] = runs(tmp_path)
+    assert not (run_dir / "manifest.json").exists()
+    assert not (run_dir / "categories.jsonl").exists()
+    before = {shard.name: shard.read_bytes() for shard in completed_shards(run_dir)}
+    assert before and not list(run_dir.glob("*.open"))  # what it wrote is published
+
+    resumed = crawl(site, tmp_path, ARCHIVE_SHARD_ITEMS="25")
+
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert runs(tmp_path) == [run_dir]
+    done = manifest(run_dir)
+    assert len(done["resumed_at"]) == 1 and done["finish_reason"] == "finished"
+    ids = Counter(record["id"] for record in run_records(completed_shards(run_dir)))
+    assert max(ids.values()) == 1
+    assert len(ids) == len(SUMMARY["archived_ids"]) == done["counts"]["articles"]["new"]
+    assert verify(run_dir) == []
+    for name, data in before.items():  # completed shards are never rewritten
+        assert (run_dir / name).read_bytes() == data
+
+
+def test_article_pages_without_records_past_the_threshold_fail_the_crawl(
+    site: SampleSite, tmp_path: Path
+) -> None:
+    # The sample site has 4 article pages without a title or body among ~250: 1.6%.
+    result = crawl(site, tmp_path, ALARM_NO_RECORD_SHARE="0.01")
+
+    assert result.returncode == 5
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "4 of" in errors[0] and "yielded no record" in errors[0]
+    [run_dir] = runs(tmp_path)
+    assert len(manifest(run_dir)["alarms"]) == 1
