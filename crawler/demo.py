@@ -1,6 +1,9 @@
 """``make demo``: serve the bundled sample site on loopback, crawl it, summarise the archive.
 
 Runs the real command line (``scrapy crawl site``) in a subprocess, exactly as a user would.
+The site is served as a mirror of ``https://articles.example`` and crawled with the default
+state folder (``data/state``), so running the demo again is an incremental run: the site has
+not changed, and the second archive holds no article record.
 """
 
 from __future__ import annotations
@@ -16,12 +19,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SITE = ROOT / "data" / "sample_site"
 ARCHIVE_DIR = ROOT / "data" / "archive"
+STATE_DIR = ROOT / "data" / "state"
+PUBLIC_ORIGIN = "https://articles.example"
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
     """Start ``python -m crawler.sample_site`` on a free port; return it and its base URL."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "crawler.sample_site", "--root", str(SAMPLE_SITE), "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "crawler.sample_site",
+            "--root",
+            str(SAMPLE_SITE),
+            "--port",
+            "0",
+            "--public-origin",
+            PUBLIC_ORIGIN,
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -37,7 +52,9 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
 def crawl(start_url: str) -> int:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={start_url}"]
-    command += ["-s", f"ARCHIVE_DIR={ARCHIVE_DIR}", "-s", "LOG_LEVEL=WARNING"]
+    command += ["-s", f"ARCHIVE_DIR={ARCHIVE_DIR}", "-s", f"STATE_DIR={STATE_DIR}"]
+    # A local copy needs no pacing; against a real site AutoThrottle stays on.
+    command += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
@@ -48,6 +65,8 @@ def summary(run_dir: Path, seconds: float) -> str:
         f"archive: {run_dir}",
         f"  crawl took {seconds:.1f} s, finish reason: {manifest['finish_reason']}",
         f"  articles written:   {counts['articles_written']}",
+        "  articles:           "
+        + ", ".join(f"{n} {outcome}" for outcome, n in counts["articles"].items()),
         f"  categories written: {counts['categories_written']}",
         f"  duplicates dropped: {counts['duplicates']}",
         f"  items dropped:      {counts['dropped'] or 'none'}",
@@ -75,6 +94,7 @@ def main() -> int:
         print(f"crawl failed (exit {status})", file=sys.stderr)
         return status or 1
     print(summary(new_runs[-1], elapsed))
+    print(f"state: {STATE_DIR} (run make demo again for an incremental run)")
     return 0
 
 
