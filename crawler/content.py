@@ -12,22 +12,34 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from crawler.contract import ARTICLE_FIELDS
+
 #: The fields whose values make an article's content; ``type``, ``url`` and ``id`` name the
 #: article and the version fields describe the record, so neither is content.
-CONTENT_FIELDS: tuple[str, ...] = (
-    "title",
-    "summary",
-    "published",
-    "category",
-    "body",
-    "blocks",
-    "related",
+CONTENT_FIELDS: tuple[str, ...] = tuple(
+    name for name in ARTICLE_FIELDS if name not in ("type", "url", "id")
 )
 
 
 def _canonical_json(value: Any) -> bytes:
     # Sorted keys and no whitespace: the same value always gives the same bytes.
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def content_digests(record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The record's content hash and each content field's digest, from one encoding of each
+    field (the hash is over the JSON list of the fields, which is their encodings joined).
+
+    >>> whole, fields = content_digests({"title": "A"})
+    >>> whole == content_hash({"title": "A"}), fields == field_digests({"title": "A"})
+    (True, True)
+    """
+    parts = [_canonical_json(record.get(name)) for name in CONTENT_FIELDS]
+    whole = hashlib.sha256(b"[" + b",".join(parts) + b"]").hexdigest()
+    return whole, {
+        name: hashlib.blake2b(part, digest_size=8).hexdigest()
+        for name, part in zip(CONTENT_FIELDS, parts, strict=True)
+    }
 
 
 def field_digests(record: Mapping[str, Any]) -> dict[str, str]:
@@ -37,23 +49,19 @@ def field_digests(record: Mapping[str, Any]) -> dict[str, str]:
     >>> field_digests({"title": "A", "summary": None})["title"]
     '11c3c44c1653c09c'
     """
-    return {
-        name: hashlib.blake2b(_canonical_json(record.get(name)), digest_size=8).hexdigest()
-        for name in CONTENT_FIELDS
-    }
+    return content_digests(record)[1]
 
 
 def content_hash(record: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the record's content fields, in ``CONTENT_FIELDS`` order.
+    """SHA-256 (hex) of the record's content fields: of the JSON list of their values, in
+    ``CONTENT_FIELDS`` order, keys sorted, no whitespace.
 
     >>> content_hash({"title": "A"}) == content_hash({"title": "A", "url": "https://x/"})
     True
     >>> content_hash({"title": "A"}) == content_hash({"title": "B"})
     False
     """
-    return hashlib.sha256(
-        _canonical_json([record.get(name) for name in CONTENT_FIELDS])
-    ).hexdigest()
+    return content_digests(record)[0]
 
 
 def changed_fields(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:

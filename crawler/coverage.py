@@ -11,16 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.contract import ARTICLE_FIELDS
+
 #: The record fields whose presence is counted (``type`` and ``url`` are always there).
-COVERAGE_FIELDS: tuple[str, ...] = (
-    "id",
-    "title",
-    "summary",
-    "published",
-    "category",
-    "body",
-    "blocks",
-    "related",
+COVERAGE_FIELDS: tuple[str, ...] = tuple(
+    name for name in ARTICLE_FIELDS if name not in ("type", "url")
 )
 #: Stats keys: article pages checked, and pages on which each field was found.
 PAGES_KEY = "coverage/pages"

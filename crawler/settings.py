@@ -88,7 +88,7 @@ SCHEDULER = "crawler.scheduler.StateScheduler"
 # per site; a second crawl on the same folder is refused while one runs.
 STATE_ENABLED = True
 STATE_DIR = "data/state"
-STATE_COMMIT_INTERVAL = 1.0
+STATE_COMMIT_INTERVAL = 0.5
 # crawler.extensions.alarms.DriftAlarms: a crawl that could not reach the site, whose article
 # pages stopped yielding records, or whose field coverage fell, exits non-zero (README).
 ALARM_ENABLED = True

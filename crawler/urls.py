@@ -64,7 +64,9 @@ def clean_href(href: str) -> str:
     return _WHITESPACE.sub("", href)
 
 
-@lru_cache(maxsize=1 << 16)  # every page repeats the nav and many related links
+# Every page repeats the nav and links its neighbours: a few thousand recent URLs catch those.
+# Bounded small, since a full cache is memory that grows with the site (~280 bytes an entry).
+@lru_cache(maxsize=1 << 12)
 def canonicalize(url: str) -> str:
     """Canonical form of an absolute http(s) URL: no fragment, no tracking parameters, sorted
     query, lowercased host, no default port, and no ``page=1`` on category listings (page 1

@@ -1,7 +1,8 @@
-"""The crawl state on the bundled sample site: reruns, a stopped crawl resumed, an alarm.
+"""The crawl state end to end: reruns, a stopped crawl resumed, alarms that fail a crawl.
 
-Each test runs real ``scrapy crawl site`` processes against the sample site served on
-127.0.0.1 under its public origin (as a mirror), with one state folder across the runs.
+Each test runs real ``scrapy crawl site`` processes with one state folder across the runs,
+against the sample site served on 127.0.0.1 under its public origin (as a mirror), or a small
+generated site whose template can drop a field.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
 from crawler.sample_site.expected import site_summary
+from crawler.sample_site.large import LargeSite
 from crawler.sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +138,34 @@ def test_article_pages_without_records_past_the_threshold_fail_the_crawl(
     assert len(errors) == 1 and "4 of" in errors[0] and "yielded no record" in errors[0]
     [run_dir] = runs(tmp_path)
     assert len(manifest(run_dir)["alarms"]) == 1
+
+
+def test_a_field_vanishing_from_the_pages_fails_the_crawl(tmp_path: Path) -> None:
+    with LargeSite(240) as large:
+        first = large_crawl(large, tmp_path)
+        assert first.returncode == 0, first.stderr[-3000:]
+        large.set_related_lists(False)
+        second = large_crawl(large, tmp_path)
+
+    assert second.returncode == 6
+    errors = [line for line in second.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1
+    assert "'related'" in errors[0] and "0% of 240" in errors[0] and "from 100%" in errors[0]
+    run_dir = runs(tmp_path)[-1]
+    assert manifest(run_dir)["coverage"]["fields"]["related"] == 0.0
+    records = list(run_records(completed_shards(run_dir)))
+    assert len(records) == 240  # the records still say what changed
+    assert {tuple(record["changed_fields"]) for record in records} == {("related",)}
+
+
+def large_crawl(site: LargeSite, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={site.base_url}"]
+    settings = {
+        "ARCHIVE_DIR": tmp_path / "archive",
+        "STATE_DIR": tmp_path / "state",
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_FILE": tmp_path / "crawl.log",
+    }
+    for name, value in settings.items():
+        args += ["-s", f"{name}={value}"]
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)

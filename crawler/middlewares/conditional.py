@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
 from scrapy import Request
@@ -13,6 +13,7 @@ from scrapy.http import Response
 
 from crawler import urls
 from crawler.archive.manifest import iso_utc
+from crawler.archive.rundir import utc_now
 from crawler.extensions.state import crawl_state
 from crawler.outcomes import UNCHANGED_KEY
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY
@@ -28,10 +29,6 @@ logger = logging.getLogger(__name__)
 #: Request meta key: the request carries validators from the state.
 CONDITIONAL_META = "state_conditional"
 NOT_MODIFIED_KEY = "state/not_modified"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class NotModified(IgnoreRequest):

@@ -16,6 +16,8 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from crawler.archive.rundir import utc_now
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
@@ -25,10 +27,6 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_KEY = "retry/retry_after"
 RETRY_AFTER_TOO_LONG_KEY = "retry/retry_after_too_long"
 WAITED_KEY = "retry/waited_ms"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def parse_retry_after(value: bytes | str | None, now: datetime) -> float | None:

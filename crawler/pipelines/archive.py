@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
 
@@ -16,7 +16,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
-from crawler.archive.rundir import create_run_dir
+from crawler.archive.rundir import create_run_dir, utc_now
 from crawler.archive.shards import ShardInfo, ShardWriter
 from crawler.coverage import Coverage
 from crawler.extensions.alarms import ALARMS_KEY
@@ -36,10 +36,6 @@ RUN_DIR_KEY = "archive/run_dir"
 FAILED_KEY = "archive/failed"
 DROPPED_AFTER_FAILURE_KEY = "archive/dropped_after_failure"
 FAILED_REASON = "archive_failed"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:

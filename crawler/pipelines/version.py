@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Self
 
 from itemadapter import ItemAdapter
@@ -15,7 +15,8 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.manifest import iso_utc
-from crawler.content import changed_fields, content_hash, field_digests
+from crawler.archive.rundir import utc_now
+from crawler.content import changed_fields, content_digests
 from crawler.extensions.state import crawl_state
 from crawler.items import PageGone, Removed
 from crawler.outcomes import CHANGED_KEY, NEW_KEY, REMOVED_KEY, UNCHANGED_KEY
@@ -29,10 +30,6 @@ logger = logging.getLogger(__name__)
 #: Pages answering 404/410 that were never archived (or were already reported removed).
 GONE_NOT_ARCHIVED_KEY = "gone/not_archived"
 GONE_ALREADY_REMOVED_KEY = "gone/already_removed"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Unchanged(DropItem):
@@ -75,6 +72,9 @@ class VersionPipeline:
         self.stats = stats
         self.state = state
         self.clock = clock
+        #: Per URL of an item on its way to the archive: its field digests and when the
+        #: article was first seen, for the state once the record is written.
+        self._pending: dict[str, tuple[dict[str, str], str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -92,7 +92,7 @@ class VersionPipeline:
             return item
         adapter = ItemAdapter(item)
         record = article_record(item)
-        digest = content_hash(record)
+        digest, fields = content_digests(record)
         known = self._known(record["url"])
         if known is not None and known.live and known.content_hash == digest:
             self.stats.inc_value(UNCHANGED_KEY)
@@ -104,7 +104,9 @@ class VersionPipeline:
         else:
             adapter["version"] = known.version + 1
             adapter["previous_hash"] = known.content_hash
-            adapter["changed_fields"] = changed_fields(known.field_hashes, field_digests(record))
+            adapter["changed_fields"] = changed_fields(known.field_hashes, fields)
+        if self.state is not None:
+            self._pending[record["url"]] = (fields, known.first_seen if known else None)
         return item
 
     def _known(self, url: str) -> ArticleState | None:
@@ -129,32 +131,33 @@ class VersionPipeline:
             if self.state is not None:
                 self._record_removed(ItemAdapter(item))
         elif is_article(item):
-            record = article_record(item)
-            self.stats.inc_value(NEW_KEY if record["version"] == 1 else CHANGED_KEY)
+            # Read through the adapter: the record itself (blocks, related) is not needed.
+            adapter = ItemAdapter(item)
+            self.stats.inc_value(NEW_KEY if adapter["version"] == 1 else CHANGED_KEY)
             if self.state is not None:
-                self._record_article(record, response)
+                self._record_article(adapter, response)
         else:
             return
         if self.state is not None:
-            # A record on disk and not in the state would be written again after a kill.
+            # Committed with the record on disk: what a kill leaves uncommitted is entered
+            # again on resume, but without the page's validators (a full refetch next run).
             self.state.commit()
 
-    def _record_article(self, record: dict[str, Any], response: Response | None) -> None:
+    def _record_article(self, record: ItemAdapter, response: Response | None) -> None:
         assert self.state is not None
-        key = path_key(record["url"])
-        known = self.state.article(key)
+        fields, first_seen = self._pending.pop(record["url"])
         seen = str(record["fetched_at"])
         self.state.save_article(
             ArticleState(
-                key=key,
+                key=path_key(record["url"]),
                 url=record["url"],
-                id=record["id"],
+                id=record.get("id"),
                 version=int(record["version"]),
                 content_hash=record["content_hash"],
-                field_hashes=field_digests(record),
+                field_hashes=fields,
                 etag=_header(response, b"ETag"),
                 last_modified=_header(response, b"Last-Modified"),
-                first_seen=known.first_seen if known is not None else seen,
+                first_seen=first_seen or seen,
                 last_seen=seen,
                 last_status=response.status if response is not None else 200,
             )
@@ -170,9 +173,13 @@ class VersionPipeline:
 
     def item_dropped(self, item: Any, response: Response | None, exception: Exception) -> None:
         assert self.state is not None
-        if not is_article(item) or not isinstance(exception, Unchanged | DuplicateContent):
+        if not is_article(item):
             return
         adapter = ItemAdapter(item)
+        # Dropped after this pipeline (the archive could not write it): nothing to record.
+        self._pending.pop(str(adapter.get("url")), None)
+        if not isinstance(exception, Unchanged | DuplicateContent):
+            return
         key = path_key(adapter["url"])
         known = self.state.article(key) or ArticleState(
             key=key, url=adapter["url"], id=adapter.get("id"), first_seen=iso_utc(self.clock())

@@ -608,13 +608,14 @@ class LargeSite:
         self._editions: dict[int, int] = {}
         self._removed: dict[int, int] = {}
         self._redesign = False
+        self._related_lists = True
         # Counts set_redesign flips, so Last-Modified moves forward even when a flip restores
         # an earlier design (an If-Modified-Since from the redesigned crawl must not match).
         self._design_epoch = 0
         self._listings: dict[int, list[int]] = {}
         # (index, edition, redesign) -> ETag: a conditional hit then costs no rendering.
         # Plain dict operations are atomic under the GIL; a race only renders a page twice.
-        self._etags: dict[tuple[int, int, bool], str] = {}
+        self._etags: dict[tuple[int, int, bool, bool], str] = {}
         self._stats_lock = threading.Lock()
         self._requests: list[SiteRequest] = []
         self._counts: Counter[tuple[str, int]] = Counter()
@@ -670,7 +671,10 @@ class LargeSite:
         return self._pools.summaries[(start + (edition - 1) * stride) % _SUMMARIES]
 
     def _related(self, index: int) -> tuple[int, ...]:
-        """Other articles of the same category, fixed per article whatever happens later."""
+        """Other articles of the same category, fixed per article whatever happens later
+        (none while related lists are switched off)."""
+        if not self._related_lists:
+            return ()
         count = len(self.categories)
         category, position = index % count, index // count
         size = (self.articles - category + count - 1) // count
@@ -802,6 +806,15 @@ class LargeSite:
                 self._redesign = redesign
                 self._design_epoch += 1
 
+    def set_related_lists(self, enabled: bool) -> None:
+        """Print the "Related Articles" section with its cards, or empty (a template change
+        that drops a field from every article: each record changes, and the field's coverage
+        falls to nothing)."""
+        with self._lock:
+            if enabled != self._related_lists:
+                self._related_lists = enabled
+                self._design_epoch += 1
+
     @property
     def redesigned(self) -> bool:
         """Whether article pages use the redesigned template."""
@@ -929,9 +942,10 @@ class LargeSite:
             edition = self._editions.get(index, 1)
             redesign = self._redesign
             epoch = self._design_epoch
+            related = self._related_lists
         if removed is not None:
             return _error(removed)
-        key = (index, edition, redesign)
+        key = (index, edition, redesign, related)
         body: bytes | None = None
         etag = self._etags.get(key)
         if etag is None:

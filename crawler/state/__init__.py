@@ -101,19 +101,20 @@ class Frontier(Protocol):
     def add(
         self,
         fingerprint: bytes,
-        key: str | None,
         priority: int,
-        data: Callable[[], bytes],
+        entry: Callable[[], tuple[str | None, bytes]],
         *,
         force: bool,
     ) -> int | None:
         """Queue a request; return its ticket, or ``None`` if the fingerprint is known and
-        ``force`` is false. ``data`` serialises the request, called only if it is queued (most
-        links a page gives are already known)."""
+        ``force`` is false. ``entry`` gives the request's page key (for ``done_key``; ``None``
+        for pages that are not articles) and its serialised form; it is called only if the
+        request is queued, since most links a page gives are already known."""
         ...
 
     def pop(self) -> Queued | None:
-        """The queued request of highest priority (first queued first), now in flight."""
+        """The queued request of highest priority, the last queued first within a priority (as
+        Scrapy's own scheduler), now in flight."""
         ...
 
     def done(self, fingerprint: bytes, ticket: int) -> None:

@@ -1,10 +1,10 @@
 """``CrawlState`` on one SQLite file, ``<STATE_DIR>/state.sqlite``.
 
 WAL journal with ``synchronous=NORMAL``: a commit is one append to the write-ahead log, with
-no fsync, so committing after every archived record is cheap, and everything committed
-survives the process being killed (the log is in the kernel's hands). A power cut may lose
-the last commits; the run's open shard is then ahead of the state, which the resume's
-recovery reconciles.
+no fsync, so committing twice a second is cheap, and everything committed survives the
+process being killed (the log is in the kernel's hands). What a kill (or a power cut) loses is
+the work since the last commit: the run's shards are then ahead of the state, which the
+resume's recovery reconciles.
 
 The frontier and the seen sets live in tables, not in Python sets: a crawl's memory does not
 grow with the site. SQLite keeps a bounded page cache (its default 2 MB).
@@ -12,6 +12,7 @@ grow with the site. SQLite keeps a bounded page cache (its default 2 MB).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -29,6 +30,12 @@ DB_FILE = "state.sqlite"
 SCHEMA_VERSION = 1
 
 QUEUED, IN_FLIGHT, DONE = 0, 1, 2
+#: Articles read or written lately, kept in memory: a page's state is read when it is asked
+#: for and again when its item is judged, seconds apart. This process is the only writer.
+ARTICLE_CACHE_SIZE = 512
+#: Fingerprints remembered in memory as known, so the links every page repeats (navigation,
+#: related cards) are refused without a query. Bounded: the table stays the seen set.
+KNOWN_CACHE_SIZE = 16_384
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,7 +76,7 @@ CREATE TABLE IF NOT EXISTS frontier (
     ticket INTEGER NOT NULL,
     data BLOB
 );
-CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (priority DESC, seq) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (priority DESC, seq DESC) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS frontier_key ON frontier (key) WHERE key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS run_urls (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS category_pages (
@@ -117,25 +124,35 @@ class SQLiteFrontier:
             db.execute("SELECT count(*) FROM frontier WHERE state = ?", (QUEUED,)).fetchone()[0]
         )
         self._seq = int(db.execute("SELECT coalesce(max(seq), 0) FROM frontier").fetchone()[0])
+        # Insertion-ordered: the oldest is dropped first.
+        self._known: dict[bytes, None] = {}
+
+    def _remember(self, fingerprint: bytes) -> None:
+        self._known[fingerprint] = None
+        if len(self._known) > KNOWN_CACHE_SIZE:
+            del self._known[next(iter(self._known))]
 
     def add(
         self,
         fingerprint: bytes,
-        key: str | None,
         priority: int,
-        data: Callable[[], bytes],
+        entry: Callable[[], tuple[str | None, bytes]],
         *,
         force: bool,
     ) -> int | None:
+        if not force and fingerprint in self._known:
+            return None
         known = self._db.execute(
             "SELECT state, ticket FROM frontier WHERE fp = ?", (fingerprint,)
         ).fetchone()
+        self._remember(fingerprint)
         self._seq += 1
         if known is None:
+            key, data = entry()
             self._db.execute(
                 "INSERT INTO frontier (fp, key, state, priority, seq, ticket, data) "
                 "VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (fingerprint, key, QUEUED, priority, self._seq, data()),
+                (fingerprint, key, QUEUED, priority, self._seq, data),
             )
             self._pending += 1
             return 0
@@ -146,7 +163,7 @@ class SQLiteFrontier:
         self._db.execute(
             "UPDATE frontier SET state = ?, priority = ?, seq = ?, ticket = ?, data = ? "
             "WHERE fp = ?",
-            (QUEUED, priority, self._seq, ticket, data(), fingerprint),
+            (QUEUED, priority, self._seq, ticket, entry()[1], fingerprint),
         )
         if state != QUEUED:
             self._pending += 1
@@ -157,7 +174,7 @@ class SQLiteFrontier:
             return None
         row = self._db.execute(
             "UPDATE frontier SET state = ? WHERE rowid = ("
-            "SELECT rowid FROM frontier WHERE state = ? ORDER BY priority DESC, seq LIMIT 1"
+            "SELECT rowid FROM frontier WHERE state = ? ORDER BY priority DESC, seq DESC LIMIT 1"
             ") RETURNING fp, ticket, data",
             (IN_FLIGHT, QUEUED),
         ).fetchone()
@@ -210,6 +227,7 @@ class SQLiteState:
         self.frontier = SQLiteFrontier(self._db)
         self.run_urls = SQLiteClaims(self._db, "run_urls")
         self.contents = SQLiteClaims(self._db, "contents")
+        self._articles: dict[str, ArticleState | None] = {}
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -310,7 +328,21 @@ class SQLiteState:
 
     # -- articles -----------------------------------------------------------------------------
 
+    def _cache(self, key: str, article: ArticleState | None) -> None:
+        self._articles[key] = article
+        if len(self._articles) > ARTICLE_CACHE_SIZE:
+            del self._articles[next(iter(self._articles))]
+
     def article(self, key: str) -> ArticleState | None:
+        if key in self._articles:
+            cached = self._articles[key]
+            # A copy: callers change what they are given before saving it.
+            return dataclasses.replace(cached) if cached is not None else None
+        found = self._read_article(key)
+        self._cache(key, found)
+        return dataclasses.replace(found) if found is not None else None
+
+    def _read_article(self, key: str) -> ArticleState | None:
         row = self._db.execute(
             "SELECT url, id, version, content_hash, field_hashes, etag, last_modified, "
             "first_seen, last_seen, last_status, removed, duplicate_of "
@@ -336,6 +368,7 @@ class SQLiteState:
         )
 
     def save_article(self, article: ArticleState) -> None:
+        self._cache(article.key, dataclasses.replace(article))
         self._db.execute(
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (

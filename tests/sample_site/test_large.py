@@ -732,3 +732,15 @@ def test_command_line_prints_the_serving_line_and_serves() -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(large).failed == 0
+
+
+def test_related_lists_can_be_switched_off_and_back(site: LargeSite) -> None:
+    article_id = site.article_ids()[0]
+    before = fetch(site, article(article_id))
+    site.set_related_lists(False)
+    assert site.expected_record(article_id)["related"] == []
+    record = extract_article(site.render_article(article_id), site.article_url(article_id))
+    assert record is not None and record["related"] == []
+    assert fetch(site, article(article_id)).headers["etag"] != before.headers["etag"]
+    site.set_related_lists(True)
+    assert len(site.expected_record(article_id)["related"]) == 6

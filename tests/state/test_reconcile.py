@@ -48,7 +48,7 @@ def test_records_the_state_lacks_are_entered_with_their_versions(state: SQLiteSt
 
 
 def test_their_pages_are_done_and_their_claims_made(state: SQLiteState) -> None:
-    state.frontier.add(b"fp", "/page.php?p=0000001", 0, lambda: b"r", force=False)
+    state.frontier.add(b"fp", 0, lambda: ("/page.php?p=0000001", b"r"), force=False)
     reconcile(state, [record(1)], NOW)
 
     assert state.frontier.pending() == 0

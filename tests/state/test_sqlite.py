@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,6 +43,10 @@ def article(key: str = "/page.php?p=1", **fields: object) -> ArticleState:
     return ArticleState(**values)  # type: ignore[arg-type]
 
 
+def entry(data: bytes, key: str | None = None) -> Callable[[], tuple[str | None, bytes]]:
+    return lambda: (key, data)
+
+
 def reopen(state: SQLiteState) -> SQLiteState:
     state.close()
     return SQLiteState(state.folder)
@@ -77,40 +80,35 @@ def test_a_claim_returns_the_first_claimant(state: SQLiteState) -> None:
     assert state.run_urls.claim(b"k", "https://a/3") is None  # another table
 
 
-def test_frontier_takes_highest_priority_first_then_first_in(state: SQLiteState) -> None:
+def test_frontier_takes_highest_priority_first_then_last_in(state: SQLiteState) -> None:
     frontier = state.frontier
     for fingerprint, priority in [(b"a", 0), (b"b", 10), (b"c", 0), (b"d", 10)]:
-        assert (
-            frontier.add(
-                fingerprint, None, priority, functools.partial(bytes, fingerprint), force=False
-            )
-            == 0
-        )
+        assert frontier.add(fingerprint, priority, entry(fingerprint), force=False) == 0
     assert frontier.pending() == 4
     popped = [frontier.pop() for _ in range(5)]
-    assert [q.data if q else None for q in popped] == [b"b", b"d", b"a", b"c", None]
+    assert [q.data if q else None for q in popped] == [b"d", b"b", b"c", b"a", None]
     assert frontier.pending() == 0
 
 
 def test_frontier_is_the_seen_set(state: SQLiteState) -> None:
     serialised: list[bytes] = []
 
-    def data() -> bytes:
+    def data() -> tuple[str | None, bytes]:
         serialised.append(b"x")
-        return b"x"
+        return None, b"x"
 
-    assert state.frontier.add(b"a", None, 0, data, force=False) == 0
-    assert state.frontier.add(b"a", None, 0, data, force=False) is None
+    assert state.frontier.add(b"a", 0, data, force=False) == 0
+    assert state.frontier.add(b"a", 0, data, force=False) is None
     assert len(serialised) == 1  # a known request is never serialised again
     assert state.frontier.pending() == 1
 
 
 def test_forcing_a_known_request_queues_it_again_under_a_new_ticket(state: SQLiteState) -> None:
     frontier = state.frontier
-    frontier.add(b"a", None, 0, lambda: b"first", force=False)
+    frontier.add(b"a", 0, entry(b"first"), force=False)
     taken = frontier.pop()
     assert taken is not None and taken.ticket == 0
-    assert frontier.add(b"a", None, 0, lambda: b"retry", force=True) == 1
+    assert frontier.add(b"a", 0, entry(b"retry"), force=True) == 1
     frontier.done(b"a", 0)  # the first attempt finishing must not close the retry
     again = frontier.pop()
     assert again is not None and (again.ticket, again.data) == (1, b"retry")
@@ -120,7 +118,7 @@ def test_a_resumed_run_requeues_what_was_in_flight_and_not_what_was_done(
     state: SQLiteState,
 ) -> None:
     for fingerprint in (b"a", b"b", b"c"):
-        state.frontier.add(fingerprint, None, 0, functools.partial(bytes, fingerprint), force=False)
+        state.frontier.add(fingerprint, 0, entry(fingerprint), force=False)
     first, second = state.frontier.pop(), state.frontier.pop()
     assert first is not None and second is not None
     state.frontier.done(first.fingerprint, first.ticket)
@@ -135,14 +133,16 @@ def test_a_resumed_run_requeues_what_was_in_flight_and_not_what_was_done(
         )
         assert given_up is None and run.resumes == [NOW + timedelta(hours=1)]
         taken = [resumed.frontier.pop() for _ in range(3)]
-        assert [q.data if q else None for q in taken] == [b"b", b"c", None]
+        assert taken[-1] is None
+        # The one done is not fetched again; the one in flight and the one queued are.
+        assert {q.data for q in taken if q} == {b"a", b"b", b"c"} - {first.data}
     finally:
         resumed.close()
 
 
 def test_done_key_closes_every_request_for_a_recovered_page(state: SQLiteState) -> None:
-    state.frontier.add(b"a", "/page.php?p=1", 0, lambda: b"a", force=False)
-    state.frontier.add(b"b", "/page.php?p=2", 0, lambda: b"b", force=False)
+    state.frontier.add(b"a", 0, entry(b"a", "/page.php?p=1"), force=False)
+    state.frontier.add(b"b", 0, entry(b"b", "/page.php?p=2"), force=False)
     state.frontier.done_key("/page.php?p=1")
     assert state.frontier.pending() == 1
     taken = state.frontier.pop()
@@ -151,7 +151,7 @@ def test_done_key_closes_every_request_for_a_recovered_page(state: SQLiteState) 
 
 def test_a_new_run_starts_with_an_empty_frontier_and_claims(state: SQLiteState) -> None:
     run, _ = state.begin_run("site", {"start_url": "x"}, NOW)  # other arguments: a new run
-    state.frontier.add(b"a", None, 0, lambda: b"a", force=False)
+    state.frontier.add(b"a", 0, entry(b"a"), force=False)
     state.run_urls.claim(b"u", "https://a/1")
     state.contents.claim(b"c", "https://a/1")
     state.add_category_page(make_category_page())
@@ -159,7 +159,7 @@ def test_a_new_run_starts_with_an_empty_frontier_and_claims(state: SQLiteState) 
 
     state.begin_run("site", {"start_url": "x"}, NOW)
     assert state.frontier.pending() == 0
-    assert state.frontier.add(b"a", None, 0, lambda: b"a", force=False) == 0
+    assert state.frontier.add(b"a", 0, entry(b"a"), force=False) == 0
     assert state.run_urls.claim(b"u", "https://a/2") is None
     assert state.contents.claim(b"c", "https://a/2") == "https://a/1"  # kept across runs
     assert list(state.category_pages()) == []
