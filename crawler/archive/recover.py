@@ -109,6 +109,10 @@ def recover_open_shards(run_dir: Path) -> list[Path]:
         if not SHARD_NAME.fullmatch(dead.name.removesuffix(OPEN_SUFFIX)):
             continue
         final = dead.with_name(dead.name.removesuffix(OPEN_SUFFIX))
+        if final.exists():
+            # A recovery killed after publishing, before removing what it recovered from.
+            dead.unlink()
+            continue
         if final.name.endswith(".gz"):
             records = _recover_gzip(dead, final)
         else:

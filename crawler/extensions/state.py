@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -16,6 +17,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
+from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
 from crawler.archive.rundir import utc_now
 from crawler.archive.shards import ShardInfo
@@ -68,7 +70,7 @@ class CrawlStateExtension:
     pipeline finishes the run once its manifest is written; a run that ends otherwise stays
     resumable.
 
-    Other components reach the state through :func:`crawl_state` and :func:`crawl_run`.
+    Other components reach the state through :func:`crawl_state`.
 
     Settings:
 
@@ -92,15 +94,22 @@ class CrawlStateExtension:
         spider: Spider,
         *,
         commit_interval: float,
+        archived: bool = True,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.stats = stats
         self.state = state
         self.commit_interval = commit_interval
+        #: Whether the archive pipeline runs (it finishes the run); without it, the run
+        #: finishes when the spider does.
+        self.archived = archived
         self.clock = clock
         self.finished = False
         arguments = dict(getattr(spider, "arguments", {}))
         self.run, given_up = state.begin_run(spider.name, arguments, clock())
+        if self.run.resumed and self._completed(self.run):
+            # Killed between writing its manifest and recording that: it did finish.
+            self.run, given_up = state.begin_run(spider.name, arguments, clock())
         if given_up is not None and given_up.run_dir:
             logger.warning(
                 "Giving up the unfinished run %s (spider %s, arguments %s): this crawl has "
@@ -131,6 +140,7 @@ class CrawlStateExtension:
                 commit_interval=settings.getfloat(
                     "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
                 ),
+                archived=settings.getbool("ARCHIVE_ENABLED", True),
             )
         except BaseException:
             state.close()
@@ -139,6 +149,16 @@ class CrawlStateExtension:
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
+
+    def _completed(self, run: Run) -> bool:
+        """Whether ``run``'s folder already has its manifest; if so the run is finished."""
+        manifest = Path(run.run_dir) / MANIFEST_FILE if run.run_dir else None
+        if manifest is None or not manifest.exists():
+            return False
+        coverage = json.loads(manifest.read_bytes()).get("coverage") or {"pages": 0, "fields": {}}
+        run.resumes.pop()
+        self.state.finish_run(run, Coverage.from_dict(coverage), self.clock())
+        return True
 
     def _take_over(self, run_dir: Path) -> Counter[str]:
         """Publish the complete records a killed process left in ``run_dir`` and enter every
@@ -201,7 +221,10 @@ class CrawlStateExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
-        self.commit()
+        if reason == "finished" and not self.archived:
+            self.finish_run(Coverage.from_stats(self.stats.get_stats()))
+        else:
+            self.commit()
 
     def engine_stopped(self) -> None:
         # After every spider_closed receiver (the archive pipeline's manifest included).
@@ -221,8 +244,3 @@ def crawl_state_extension(crawler: Crawler) -> CrawlStateExtension | None:
 def crawl_state(crawler: Crawler) -> CrawlState | None:
     extension = crawl_state_extension(crawler)
     return extension.state if extension is not None else None
-
-
-def crawl_run(crawler: Crawler) -> Run | None:
-    extension = crawl_state_extension(crawler)
-    return extension.run if extension is not None else None

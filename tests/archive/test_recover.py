@@ -104,3 +104,16 @@ def test_a_gap_in_shard_numbers_is_an_error(tmp_path: Path) -> None:
         (tmp_path / f"articles-0000{number}.jsonl").write_bytes(b"{}\n")
     with pytest.raises(ValueError, match="not numbered"):
         completed_shards(tmp_path)
+
+
+def test_a_recovery_killed_after_publishing_is_finished_by_the_next(tmp_path: Path) -> None:
+    killed_writer(tmp_path, gzip=True, finished=0, pending=2)
+    dead = tmp_path / "articles-00001.jsonl.gz.open"
+    saved = dead.read_bytes()
+    recover_open_shards(tmp_path)
+    published = (tmp_path / "articles-00001.jsonl.gz").read_bytes()
+    dead.write_bytes(saved)  # as if killed before the dead shard was removed
+
+    assert recover_open_shards(tmp_path) == []
+    assert (tmp_path / "articles-00001.jsonl.gz").read_bytes() == published
+    assert not list(tmp_path.glob("*.open"))

@@ -103,3 +103,36 @@ def test_an_unfinished_run_with_other_arguments_is_given_up_keeping_its_records(
         assert fresh.state.article("/page.php?p=0000003") is not None  # not archived again
     finally:
         fresh.state.close()
+
+
+def test_a_run_killed_after_its_manifest_counts_as_finished(tmp_path: Path) -> None:
+    run_dir = killed_run(tmp_path, {"start_url": "https://a/"})
+    (run_dir / "articles-00002.jsonl.open").unlink()
+    (run_dir / "manifest.json").write_text('{"coverage": {"pages": 2, "fields": {}}}')
+    fresh = extension(tmp_path, start_url="https://a/")
+    try:
+        assert not fresh.run.resumed and fresh.run.run_dir is None
+        assert fresh.state.previous_coverage("site", min_pages=1) is not None
+    finally:
+        fresh.state.close()
+
+
+def test_without_an_archive_the_run_finishes_with_the_spider(tmp_path: Path) -> None:
+    crawler = get_crawler(SiteSpider)
+    assert crawler.stats is not None
+    spider = SiteSpider(start_url="https://a/")
+    first = CrawlStateExtension(
+        crawler.stats,
+        SQLiteState(tmp_path / "state"),
+        spider,
+        commit_interval=1.0,
+        archived=False,
+        clock=lambda: LATER,
+    )
+    first.spider_closed(spider, "finished")
+    first.engine_stopped()
+    second = extension(tmp_path, start_url="https://a/")
+    try:
+        assert not second.run.resumed and second.run.id != first.run.id
+    finally:
+        second.state.close()
