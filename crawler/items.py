@@ -6,10 +6,28 @@ Pipelines reach these through ``ItemAdapter``, so plain dicts with the same keys
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 BlockKind = Literal["heading", "paragraph"]
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """The HTTP exchange an article was extracted from, as the crawler saw it (body as handed
+    to the spider, decompressed). It travels with the item to the archive, which stores it as
+    WARC records; it is never part of the record."""
+
+    url: str
+    method: str
+    request_headers: Sequence[tuple[str, str]]
+    status: int
+    reason: str
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
 
 
 @dataclass(slots=True)
@@ -55,6 +73,10 @@ class Article:
     #: For a changed article: the content hash of the version before, and which fields differ.
     previous_hash: str | None = None
     changed_fields: list[str] | None = None
+    #: Where the page's response is stored (``{"file", "offset", "record_id"}``), once archived.
+    warc: dict[str, Any] | None = None
+    #: The response itself, on its way to the archive (``crawler.middlewares.capture``).
+    capture: Capture | None = field(default=None, repr=False, compare=False)
 
     def to_record(self) -> dict[str, Any]:
         """The JSON record, keys in contract order. Hand-written because the generic
@@ -87,6 +109,8 @@ class Article:
         if self.previous_hash is not None:
             record["previous_hash"] = self.previous_hash
             record["changed_fields"] = self.changed_fields
+        if self.warc is not None:
+            record["warc"] = self.warc
         return record
 
 

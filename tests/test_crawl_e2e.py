@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -19,9 +20,13 @@ from typing import Any
 
 import pytest
 
+from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
+from crawler.archive.warc import read_record
 from crawler.content import content_hash
 from crawler.contract import ARTICLE_FIELDS
+from crawler.reparse import reparse_record
 from crawler.sample_site.expected import (
     expected_categories,
     expected_duplicates,
@@ -29,6 +34,7 @@ from crawler.sample_site.expected import (
     site_summary,
 )
 from crawler.sample_site.server import RequestRecord, SampleSite
+from crawler.urls import path_key
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_ORIGIN = "https://articles.example"
@@ -211,3 +217,37 @@ def test_article_spider_archives_just_the_listed_articles(tmp_path: Path) -> Non
     assert sorted(r.target for r in crawl.requests if r.path != "/robots.txt") == sorted(
         f"/page.php?p={article_id}" for article_id in wanted
     )
+
+
+def test_every_record_points_to_the_response_it_came_from(crawl: Crawl) -> None:
+    records = crawl.records()
+    assert records and all(record.get("warc") for record in records)
+    for record in records:
+        capture = read_record(crawl.run_dir, record["warc"])
+        assert capture.rec_type == "response"
+        fetched = str(capture.rec_headers.get_header("WARC-Target-URI"))
+        assert fetched.startswith(crawl.base_url)
+        assert path_key(fetched) == path_key(record["url"])
+        assert reparse_record(crawl.run_dir, record) == record  # it gives this very record
+
+
+def test_reparse_rebuilds_the_run_byte_for_byte(crawl: Crawl) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "reparse", str(crawl.run_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    [target] = [p for p in crawl.run_dir.parent.iterdir() if p.name.startswith("reparse-")]
+    old = [encode_record(r) for r in run_records(completed_shards(crawl.run_dir))]
+    new = list(run_records(completed_shards(target)))
+    assert {(r.pop("reparsed_from"), bool(r.pop("reparsed_at"))) for r in new} == {
+        (crawl.run_dir.name, True)
+    }
+    assert [encode_record(r) for r in new] == old
+    assert f"{len(old)} identical" in result.stdout
+    assert verify(target) == []
+    shutil.rmtree(target)

@@ -80,6 +80,8 @@ class Manifest:
     shards: Sequence[ShardInfo]
     categories: ShardInfo
     settings: Mapping[str, Any]
+    #: The run's WARC files (``crawler.archive.warc``): records are WARC records there.
+    warcs: Sequence[ShardInfo] = ()
     coverage: Coverage = field(default_factory=lambda: Coverage(0, {}))
     #: When a later process took the run over after the one before it was killed or stopped.
     resumed_at: Sequence[datetime] = ()
@@ -104,6 +106,7 @@ class Manifest:
             "alarms": list(self.alarms),
             "shards": [_file_entry(shard) for shard in self.shards],
             "categories": _file_entry(self.categories),
+            "warcs": [_file_entry(warc) for warc in self.warcs],
             "settings": _sorted(self.settings),
         }
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.manifest import MANIFEST_FILE
+from crawler.archive.warc import complete_length
 
 _CHUNK = 1 << 20
 
@@ -62,23 +63,43 @@ def verify_run(run: Path) -> Iterator[Finding]:
     for entry in entries:
         listed.add(entry["name"])
         yield from verify_file(run / entry["name"], entry["records"], entry["sha256"])
+    for entry in manifest.get("warcs", []):
+        listed.add(entry["name"])
+        yield from verify_warc(run / entry["name"], entry["records"], entry["sha256"])
     for extra in sorted(run.iterdir()):
         if extra.name.endswith(".open"):
             yield Finding(extra, "unfinished file left by an interrupted write", damaged=False)
-        elif extra.name.startswith("articles-") and extra.name not in listed:
-            yield Finding(extra, "shard not listed in manifest.json")
+        elif extra.name.startswith(("articles-", "capture-")) and extra.name not in listed:
+            yield Finding(extra, "file not listed in manifest.json")
 
 
-def verify_file(path: Path, records: int, sha256: str) -> Iterator[Finding]:
-    if not path.exists():
-        yield Finding(path, "missing")
-        return
+def _digest_finding(path: Path, sha256: str) -> Iterator[Finding]:
     digest = hashlib.sha256()
     with path.open("rb") as stored:
         while chunk := stored.read(_CHUNK):
             digest.update(chunk)
     if digest.hexdigest() != sha256:
         yield Finding(path, f"sha256 {digest.hexdigest()} does not match manifest {sha256}")
+
+
+def verify_warc(path: Path, records: int, sha256: str) -> Iterator[Finding]:
+    """A WARC file: its digest, and that it reads to its end, record by record."""
+    if not path.exists():
+        yield Finding(path, "missing")
+        return
+    yield from _digest_finding(path, sha256)
+    end, count = complete_length(path)
+    if end != path.stat().st_size:
+        yield Finding(path, f"WARC records stop at byte {end} of {path.stat().st_size}")
+    if count != records:
+        yield Finding(path, f"{count} WARC records, manifest says {records}")
+
+
+def verify_file(path: Path, records: int, sha256: str) -> Iterator[Finding]:
+    if not path.exists():
+        yield Finding(path, "missing")
+        return
+    yield from _digest_finding(path, sha256)
     try:
         count = yield from _count_records(path)
     except (OSError, EOFError, zlib.error) as exc:

@@ -21,6 +21,7 @@ from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
 from crawler.archive.rundir import utc_now
 from crawler.archive.shards import ShardInfo
+from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
 from crawler.coverage import Coverage
 from crawler.outcomes import PREFIX, WRITTEN_KEY
 from crawler.state import CrawlState, Run
@@ -119,8 +120,10 @@ class CrawlStateExtension:
                 given_up.arguments,
             )
             self._take_over(Path(given_up.run_dir))
-        #: Shards a killed process of this run finished; the archive goes on after them.
+        #: Shards and WARC files a killed process of this run finished; the archive goes on
+        #: after them.
         self.existing_shards: list[ShardInfo] = []
+        self.existing_warcs: list[ShardInfo] = []
         if self.run.resumed:
             self._resume()
         self._loop: AsyncioLoopingCall | LoopingCall | None = None
@@ -166,7 +169,7 @@ class CrawlStateExtension:
         if not run_dir.is_dir():
             logger.warning("The run folder %s is gone; its records cannot be recovered", run_dir)
             return Counter()
-        recovered = recover_open_shards(run_dir)
+        recovered = recover_open_shards(run_dir) + recover_open_warcs(run_dir)
         shards = completed_shards(run_dir)
         counts = reconcile(self.state, run_records(shards), self.clock())
         self.state.commit()
@@ -190,6 +193,7 @@ class CrawlStateExtension:
         self.run.counters[WRITTEN_KEY] = written["new"] + written["changed"]
         if run_dir.is_dir():
             self.existing_shards = [describe(path) for path in completed_shards(run_dir)]
+            self.existing_warcs = [describe_warc(path) for path in completed_warcs(run_dir)]
 
     # -- what the archive pipeline tells the run --------------------------------------------------
 

@@ -18,11 +18,12 @@ from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.rundir import create_run_dir, utc_now
 from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.archive.warc import WarcWriter
 from crawler.coverage import Coverage
 from crawler.extensions.alarms import ALARMS_KEY
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.failure_stats import PAGES_FAILED_PREFIX
-from crawler.items import CategoryPage
+from crawler.items import Article, CategoryPage
 from crawler.outcomes import WRITTEN_KEY, article_counts
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
 from crawler.pipelines.kinds import article_record, is_article, is_category_page, is_removed
@@ -104,6 +105,11 @@ class ArchivePipeline:
     - ``ARCHIVE_DIR`` (default ``"data/archive"``): root of the run folders.
     - ``ARCHIVE_SHARD_ITEMS`` (default ``10000``): records per shard.
     - ``ARCHIVE_GZIP`` (default ``False``): gzip the shards (``.jsonl.gz``).
+    - ``WARC_ENABLED`` (default ``True``): store each archived article's HTTP exchange (its
+      ``Article.capture``, see ``crawler.middlewares.capture``) in the run folder's
+      ``capture-NNNNN.warc.gz`` files, and point to it from the record's ``warc`` field.
+    - ``WARC_MAX_BYTES`` (default 1 GiB): size from which a new WARC file is started.
+    - ``BOT_CONTACT``: named as the operator in each WARC file's ``warcinfo`` record.
 
     Stats set: ``archive/articles_written``, ``archive/categories_written``, ``archive/run_dir``.
     Stats read for the manifest: ``articles/*``, ``validate/dropped/*``, ``dedup/duplicate_url``,
@@ -113,6 +119,7 @@ class ArchivePipeline:
     DEFAULT_DIR = "data/archive"
     DEFAULT_SHARD_ITEMS = 10_000
     DEFAULT_GZIP = False
+    DEFAULT_WARC_MAX_BYTES = 1 << 30
 
     def __init__(
         self,
@@ -121,9 +128,12 @@ class ArchivePipeline:
         root: Path,
         shard_items: int,
         gzip: bool,
+        warc_max_bytes: int | None = None,
+        operator: str = "",
         run_state: CrawlStateExtension | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        """``warc_max_bytes``: ``None`` writes no WARC files."""
         assert crawler.stats is not None
         self.crawler = crawler
         self.stats = crawler.stats
@@ -135,6 +145,9 @@ class ArchivePipeline:
         self.run_dir: Path | None = None
         self._started_at: datetime | None = None
         self._writer: ShardWriter | None = None
+        self.warc_max_bytes = warc_max_bytes
+        self.operator = operator
+        self._warc: WarcWriter | None = None
         self._category_pages: CategoryPages = (
             run_state.state if run_state is not None else MemoryCategoryPages()
         )
@@ -150,6 +163,10 @@ class ArchivePipeline:
             root=Path(settings.get("ARCHIVE_DIR", cls.DEFAULT_DIR)),
             shard_items=settings.getint("ARCHIVE_SHARD_ITEMS", cls.DEFAULT_SHARD_ITEMS),
             gzip=settings.getbool("ARCHIVE_GZIP", cls.DEFAULT_GZIP),
+            warc_max_bytes=settings.getint("WARC_MAX_BYTES", cls.DEFAULT_WARC_MAX_BYTES)
+            if settings.getbool("WARC_ENABLED", True)
+            else None,
+            operator=settings.get("BOT_CONTACT", ""),
             run_state=crawl_state_extension(crawler),
         )
         # The finish reason only exists in this signal, which Scrapy sends after every
@@ -162,10 +179,12 @@ class ArchivePipeline:
         run = self.run_state.run if self.run_state is not None else None
         self._started_at = run.started_at if run is not None else self.clock()
         existing: list[ShardInfo] = []
+        existing_warcs: list[ShardInfo] = []
         if run is not None and run.run_dir is not None and Path(run.run_dir).is_dir():
             assert self.run_state is not None
             self.run_dir = Path(run.run_dir)
             existing = self.run_state.existing_shards
+            existing_warcs = self.run_state.existing_warcs
         else:
             self.run_dir = create_run_dir(self.root, spider.name, self._started_at)
             if self.run_state is not None:
@@ -173,6 +192,13 @@ class ArchivePipeline:
         self._writer = ShardWriter(
             self.run_dir, max_records=self.shard_items, gzip=self.gzip, existing=existing
         )
+        if self.warc_max_bytes is not None:
+            self._warc = WarcWriter(
+                self.run_dir,
+                max_bytes=self.warc_max_bytes,
+                operator=self.operator,
+                existing=existing_warcs,
+            )
         self.stats.set_value(RUN_DIR_KEY, str(self.run_dir))
 
     def process_item(self, item: Any) -> Any:
@@ -182,8 +208,9 @@ class ArchivePipeline:
             if self._failure is not None:
                 self.stats.inc_value(DROPPED_AFTER_FAILURE_KEY)
                 raise DropItem("archive write failed earlier", log_level="DEBUG")
-            record = article_record(item) if is_article(item) else ItemAdapter(item).asdict()
             try:
+                self._capture(item)
+                record = article_record(item) if is_article(item) else ItemAdapter(item).asdict()
                 self._writer.write(record)
             except OSError as exc:
                 self._fail(exc)
@@ -194,12 +221,22 @@ class ArchivePipeline:
             self._category_pages.add_category_page(_category_page(item))
         return item
 
+    def _capture(self, item: Any) -> None:
+        """Store the item's HTTP exchange, before the record that points to it."""
+        if not isinstance(item, Article) or item.capture is None:
+            return
+        if self._warc is not None:
+            item.warc = self._warc.write(item.capture).to_dict()
+        item.capture = None  # the bytes are stored: do not keep them with the item
+
     def _fail(self, error: OSError) -> None:
         """Stop the crawl on a write error (disk full, permissions): the shard in progress is
         left as ``.open``, completed shards are untouched, and no manifest is written."""
         self._failure = error
         assert self._writer is not None
         self._writer.abort()
+        if self._warc is not None:
+            self._warc.abort()
         self.stats.set_value(FAILED_KEY, str(error))
         logger.error("Archive write failed in %s: %s; the run is incomplete", self.run_dir, error)
         try:
@@ -216,6 +253,8 @@ class ArchivePipeline:
             return
         try:
             self._writer.close()
+            if self._warc is not None:
+                self._warc.close()
             if self.run_state is not None and reason != "finished":
                 logger.warning(
                     "Run %s stopped (%s) before it finished: no manifest yet; the same "
@@ -249,6 +288,7 @@ class ArchivePipeline:
             finish_reason=reason,
             counts=counts,
             shards=self._writer.shards,
+            warcs=self._warc.files if self._warc is not None else (),
             categories=categories,
             settings={"ARCHIVE_SHARD_ITEMS": self.shard_items, "ARCHIVE_GZIP": self.gzip},
             coverage=coverage,

@@ -72,6 +72,7 @@ def test_to_dict_has_the_documented_shape() -> None:
             {"name": "articles-00002.jsonl", "records": 1, "sha256": "b" * 64},
         ],
         "categories": {"name": "categories.jsonl", "records": 1, "sha256": "c" * 64},
+        "warcs": [],
         "settings": {"ARCHIVE_GZIP": False, "ARCHIVE_SHARD_ITEMS": 2},
     }
 

@@ -76,7 +76,7 @@ def test_missing_shard_and_unlisted_shard(tmp_path: Path) -> None:
     (run / "articles-00003.jsonl").rename(run / "articles-00009.jsonl")
     problems = damaged(tmp_path)
     assert "articles-00003.jsonl: missing" in problems
-    assert "articles-00009.jsonl: shard not listed in manifest.json" in problems
+    assert "articles-00009.jsonl: file not listed in manifest.json" in problems
 
 
 def test_damaged_gzip_shard(tmp_path: Path) -> None:

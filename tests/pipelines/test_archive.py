@@ -17,7 +17,9 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import crawler as crawler_package
+from crawler.archive.warc import read_record
 from crawler.coverage import COVERAGE_FIELDS
+from crawler.items import Capture
 from crawler.pipelines.archive import ArchivePipeline
 from tests.factories import (
     article_dict,
@@ -263,6 +265,7 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
             "records": 1,
             "sha256": hashlib.sha256(categories_bytes).hexdigest(),
         },
+        "warcs": [],
         "settings": {"ARCHIVE_GZIP": False, "ARCHIVE_SHARD_ITEMS": 5},
     }
 
@@ -329,3 +332,34 @@ def test_items_pass_through_unchanged(tmp_path: Path) -> None:
     items = [make_article(1), make_category_page(), {"type": "other"}]
     assert [pipeline.process_item(item) for item in items] == items
     send_spider_closed(pipeline, crawler)
+
+
+def test_a_captured_article_is_stored_as_warc_before_its_record(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path)
+    article = make_article(1)
+    article.capture = Capture(
+        url=article.url,
+        method="GET",
+        request_headers=[],
+        status=200,
+        reason="OK",
+        headers=[("Content-Type", "text/html")],
+        body=b"<html>essay</html>",
+        fetched_at=STARTED,
+    )
+    run_dir = run(pipeline, crawler, [article, make_article(2)])
+
+    first, second = read_jsonl(run_dir / "articles-00001.jsonl")
+    assert read_record(run_dir, first["warc"]).content == b"<html>essay</html>"
+    assert "warc" not in second  # nothing captured, nothing to point to
+    assert article.capture is None  # the bytes are not kept once stored
+    assert manifest_of(run_dir)["warcs"][0]["name"] == first["warc"]["file"]
+
+
+def test_warc_can_be_switched_off(tmp_path: Path) -> None:
+    pipeline, crawler = make_pipeline(tmp_path, WARC_ENABLED=False)
+    article = make_article(1)
+    article.capture = Capture("u", "GET", [], 200, "OK", [], b"x", STARTED)
+    run_dir = run(pipeline, crawler, [article])
+    assert not list(run_dir.glob("capture-*"))
+    assert manifest_of(run_dir)["warcs"] == []

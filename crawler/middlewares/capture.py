@@ -1,0 +1,81 @@
+"""Keep the HTTP exchange with each article item, for the archive's WARC files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Spider
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Headers, Response
+
+from crawler.archive.rundir import utc_now
+from crawler.items import Article, Capture
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+def _pairs(headers: Headers) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
+
+
+def capture_of(response: Response) -> Capture:
+    """The exchange that gave ``response``, as the WARC writer stores it."""
+    request = response.request
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    return Capture(
+        url=response.url,
+        method=request.method if request is not None else "GET",
+        request_headers=_pairs(request.headers) if request is not None else [],
+        status=response.status,
+        reason=reason,
+        headers=_pairs(response.headers),
+        body=response.body,
+        fetched_at=utc_now(),
+    )
+
+
+class CaptureMiddleware:
+    """Spider middleware: attaches to every ``Article`` a spider yields the response it was
+    extracted from (``Article.capture``), so the archive can store the raw page beside the
+    record it writes (``crawler.archive.warc``). Items carry the captured bytes, never the
+    response object. Articles that turn out unchanged or duplicate are dropped before the
+    archive, with their capture.
+
+    Settings: ``WARC_ENABLED`` (default ``True``); ``False`` switches raw capture off.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("WARC_ENABLED", True):
+            raise NotConfigured("WARC_ENABLED is False")
+        return cls()
+
+    def _attach(self, response: Response | None, output: Any) -> Any:
+        if isinstance(output, Article) and response is not None:
+            output.capture = capture_of(response)
+        return output
+
+    def process_spider_output(
+        self, response: Response | None, result: Iterable[Any], spider: Spider | None = None
+    ) -> Iterable[Any]:
+        for output in result:
+            yield self._attach(response, output)
+
+    async def process_spider_output_async(
+        self,
+        response: Response | None,
+        result: AsyncIterator[Any],
+        spider: Spider | None = None,
+    ) -> AsyncIterator[Any]:
+        async for output in result:
+            yield self._attach(response, output)

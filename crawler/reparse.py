@@ -1,0 +1,188 @@
+"""Rebuild a run's article records offline from its WARC files, with today's extraction.
+
+A parser fix then reaches old captures without fetching anything again: ``scrapy reparse
+<run folder>`` writes a new run folder beside the old one (never touching it) whose records
+are those of the old run, each article re-extracted from the response its ``warc`` pointer
+names. With unchanged extraction code the new records equal the old ones byte for byte but for
+``reparsed_at`` and ``reparsed_from``, which record the reparse itself. What a record says
+about its crawl (``version``, ``fetched_at``, ``previous_hash``, ``changed_fields``, ``warc``)
+is kept; ``content_hash`` is recomputed from the new content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.http import Headers, HtmlResponse
+
+from crawler import urls
+from crawler.archive.atomic import atomic_write, fsync_dir
+from crawler.archive.categories import CATEGORIES_FILE
+from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc, write_manifest
+from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.rundir import create_run_dir, utc_now
+from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.archive.warc import read_record
+from crawler.content import content_hash
+from crawler.contract import violation
+from crawler.coverage import COVERAGE_FIELDS, Coverage, present
+from crawler.pages import ArticlePage
+
+#: Kept from the old record: what it says about its crawl, not about the page's content.
+CRAWL_FIELDS: tuple[str, ...] = ("version", "fetched_at", "previous_hash", "changed_fields")
+
+
+class ReparseError(ValueError):
+    """The folder cannot be reparsed (not a finished run, no WARC files)."""
+
+
+@dataclass
+class Outcome:
+    """What a reparse did, record by record."""
+
+    source: Path
+    target: Path
+    identical: int = 0
+    differing: Counter[str] = field(default_factory=Counter)
+    #: Article records the current extraction no longer gives, by contract violation.
+    lost: Counter[str] = field(default_factory=Counter)
+    #: Records copied as they were: removed records, articles without a capture.
+    copied: int = 0
+
+    @property
+    def reparsed(self) -> int:
+        return self.identical + sum(self.differing.values())
+
+
+def _response(run_dir: Path, pointer: Mapping[str, Any]) -> HtmlResponse:
+    record = read_record(run_dir, pointer)
+    http = record.http_headers
+    return HtmlResponse(
+        url=str(record.rec_headers.get_header("WARC-Target-URI")),
+        status=int(http.get_statuscode()),
+        headers=Headers([(name, value) for name, value in http.headers]),
+        body=record.content,
+    )
+
+
+def reparse_record(run_dir: Path, old: Mapping[str, Any]) -> dict[str, Any]:
+    """The article record ``old`` with its content extracted again from its capture."""
+    response = _response(run_dir, old["warc"])
+    # A page without a canonical link is named by the site's public origin, as in the crawl.
+    public = urls.origin_of(old["url"])
+    page = ArticlePage.from_response(
+        response, public if public != urls.origin_of(response.url) else None
+    )
+    record = page.to_item().to_record()
+    record["content_hash"] = content_hash(record)
+    for name in CRAWL_FIELDS:
+        if name in old:
+            record[name] = old[name]
+    record["warc"] = old["warc"]
+    # The same key order as the crawl wrote: contract keys, then its own.
+    ordered = {key: record[key] for key in old if key in record}
+    ordered.update(record)
+    return ordered
+
+
+def _link(source: Path, target: Path) -> None:
+    """Make ``source``'s file part of ``target`` too: a hard link (no copy of gigabytes of
+    WARC), or a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _coverage(records: list[Mapping[str, Any]]) -> Coverage:
+    pages = len(records)
+    found = Counter(name for r in records for name in COVERAGE_FIELDS if present(r.get(name)))
+    return Coverage(
+        pages, {name: round(found[name] / pages, 4) if pages else 0.0 for name in COVERAGE_FIELDS}
+    )
+
+
+def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
+    """Reparse the finished run folder ``source`` into a new run folder beside it."""
+    manifest_path = source / MANIFEST_FILE
+    if not manifest_path.exists():
+        raise ReparseError(f"{source} is not a finished run (no {MANIFEST_FILE})")
+    manifest: dict[str, Any] = json.loads(manifest_path.read_bytes())
+    if not manifest.get("warcs"):
+        raise ReparseError(f"{source} has no WARC files: its pages were not captured")
+    started = now or utc_now()
+    target = create_run_dir(source.parent, f"reparse-{source.name}", started)
+    outcome = Outcome(source, target)
+    settings = manifest.get("settings", {})
+    writer = ShardWriter(
+        target,
+        max_records=int(settings.get("ARCHIVE_SHARD_ITEMS", 10_000)),
+        gzip=bool(settings.get("ARCHIVE_GZIP", False)),
+    )
+    stamp = {"reparsed_at": iso_utc(started), "reparsed_from": source.name}
+    articles: list[Mapping[str, Any]] = []
+    outcomes: Counter[str] = Counter()
+    for old in run_records(completed_shards(source)):
+        if old.get("type") != "article" or not old.get("warc"):
+            writer.write(old)
+            outcome.copied += 1
+            outcomes["removed" if old.get("type") == "removed" else "copied"] += 1
+            continue
+        new = reparse_record(source, old)
+        articles.append(new)
+        if reason := violation(new):
+            outcome.lost[reason] += 1
+            continue
+        if new["content_hash"] == old.get("content_hash"):
+            outcome.identical += 1
+        else:
+            outcome.differing.update(
+                name for name in new if name not in stamp and new.get(name) != old.get(name)
+            )
+        writer.write({**new, **stamp})
+        outcomes["new" if new.get("version", 1) == 1 else "changed"] += 1
+    writer.close()
+    categories = _copy_categories(source, target)
+    warcs = []
+    for entry in manifest["warcs"]:
+        _link(source / entry["name"], target / entry["name"])
+        warcs.append(ShardInfo(entry["name"], entry["records"], entry["sha256"]))
+    fsync_dir(target)
+    write_manifest(
+        target,
+        Manifest(
+            spider="reparse",
+            arguments={"run": source.name},
+            started_at=started,
+            finished_at=utc_now(),
+            finish_reason="finished",
+            counts=Counts(
+                articles_written=outcomes["new"] + outcomes["changed"],
+                categories_written=categories.records,
+                articles={k: outcomes[k] for k in ("new", "changed", "removed")},
+                dropped=dict(outcome.lost),
+            ),
+            shards=writer.shards,
+            categories=categories,
+            settings=settings,
+            warcs=warcs,
+            coverage=_coverage(articles),
+        ),
+    )
+    return outcome
+
+
+def _copy_categories(source: Path, target: Path) -> ShardInfo:
+    """Category records come from listing pages, which are not captured: the old run's."""
+    data = (source / CATEGORIES_FILE).read_bytes()
+    atomic_write(target / CATEGORIES_FILE, data)
+    return ShardInfo(CATEGORIES_FILE, data.count(b"\n"), hashlib.sha256(data).hexdigest())
