@@ -53,8 +53,10 @@ def crawl(start_url: str) -> int:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={start_url}"]
     command += ["-s", f"ARCHIVE_DIR={ARCHIVE_DIR}", "-s", f"STATE_DIR={STATE_DIR}"]
-    # A local copy needs no pacing; against a real site AutoThrottle stays on.
+    # A local copy needs no pacing; against a real site AutoThrottle stays on, and BOT_CONTACT
+    # names the archivist the site's operators can reach.
     command += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"]
+    command += ["-s", "BOT_CONTACT=mailto:archivist@localhost"]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 

@@ -12,8 +12,16 @@ COMMANDS_MODULE = "crawler.commands"
 # --- Politeness -------------------------------------------------------------------------------
 # Identify ourselves; obey robots.txt (Protego); pace by the server's own latency (AutoThrottle)
 # so a slow site is not hammered while a fast local mirror is crawled at full speed.
-USER_AGENT = "evergreen-archiver/0.1 (+archival crawler; scrapy)"
+# crawler.middlewares.useragent.ContactUserAgentMiddleware fills in {version} and {contact}
+# (BOT_CONTACT: the archivist's URL or mailto: address, which site operators need to reach us).
+USER_AGENT = "evergreen-archiver/{version} (+{contact})"
+BOT_CONTACT = ""
 ROBOTSTXT_OBEY = True
+# robots.txt groups for our product token apply to us, whatever the full User-Agent says.
+ROBOTSTXT_USER_AGENT = "evergreen-archiver"
+# crawler.middlewares.robots.CrawlDelayRobotsTxtMiddleware: robots.txt's Crawl-delay is a floor
+# on the gap between requests to the site (AutoThrottle on or off), up to this many seconds.
+ROBOTSTXT_MAX_CRAWL_DELAY = 60
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_DELAY = 0
@@ -22,6 +30,9 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 COOKIES_ENABLED = False
+# Scrapy's CloseSpider: stop after this many responses (0: no cap). A run stopped at the cap
+# has no manifest; the next crawl with the same STATE_DIR resumes it.
+CLOSESPIDER_PAGECOUNT = 0
 
 # --- Robustness -------------------------------------------------------------------------------
 # Sane defaults against a misbehaving site; each limit's failure is counted under a stats key
@@ -70,10 +81,18 @@ DOWNLOADER_MIDDLEWARES = {
     # Article pages the state knows are asked for with If-None-Match / If-Modified-Since;
     # sees a 304 before the retry middleware (550) and after the guards (585+).
     "crawler.middlewares.conditional.ConditionalRequestMiddleware": 570,
+    # Scrapy's own, extended: robots.txt's Crawl-delay paces the site's downloader slot.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.CrawlDelayRobotsTxtMiddleware": 100,
+    # The User-Agent names the project and BOT_CONTACT.
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.middlewares.useragent.ContactUserAgentMiddleware": 500,
 }
 SPIDER_MIDDLEWARES = {
     # Above DepthMiddleware (900), so it sees the spider's own output first.
     "crawler.middlewares.limits.CrawlLimitsMiddleware": 950,
+    # Article items carry their HTTP exchange to the archive, which stores it as WARC.
+    "crawler.middlewares.capture.CaptureMiddleware": 800,
 }
 
 # --- Scheduling -------------------------------------------------------------------------------
@@ -101,6 +120,9 @@ EXTENSIONS = {
     # state through this one.
     "crawler.extensions.state.CrawlStateExtension": 10,
     "crawler.extensions.alarms.DriftAlarms": 20,
+    # AutoThrottle that never goes below robots.txt's Crawl-delay and counts a 304 as a 200.
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.throttle.CrawlDelayAutoThrottle": 0,
 }
 
 # --- Item pipelines: validate, deduplicate, archive -------------------------------------------
@@ -115,6 +137,9 @@ ITEM_PIPELINES = {
 ARCHIVE_DIR = "data/archive"
 ARCHIVE_SHARD_ITEMS = 10_000
 ARCHIVE_GZIP = False
+# Raw captures: each archived article's request and response in the run's WARC files.
+WARC_ENABLED = True
+WARC_MAX_BYTES = 1 << 30
 
 # --- Runtime ----------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
