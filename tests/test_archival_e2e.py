@@ -12,6 +12,7 @@ The sequence an archivist's cron lives through, each step a real ``scrapy crawl 
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,9 +26,13 @@ from typing import Any
 import pytest
 
 from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
+from crawler.archive.warc import read_record
 from crawler.contract import ARTICLE_FIELDS
+from crawler.reparse import reparse_run
 from crawler.sample_site.large import LargeSite
+from crawler.urls import path_key
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 3_000
@@ -270,6 +275,56 @@ def test_a_redesign_that_keeps_the_text_changes_no_record(sequence: Sequence) ->
     assert step.served["article", 200] == live  # every page is new bytes...
     assert step.manifest()["counts"]["articles"]["unchanged"] == live  # ...with the same record
     assert step.manifest()["alarms"] == []
+
+
+def test_every_record_of_the_killed_run_points_to_its_capture(sequence: Sequence) -> None:
+    [run_dir] = sequence.run_dirs()[:1]
+    for record in run_records(completed_shards(run_dir)):
+        capture = read_record(run_dir, record["warc"])
+        assert capture.rec_type == "response"
+        assert path_key(str(capture.rec_headers.get_header("WARC-Target-URI"))) == path_key(
+            record["url"]
+        )
+
+
+def test_reparse_of_the_killed_run_reproduces_it(sequence: Sequence) -> None:
+    [run_dir] = sequence.run_dirs()[:1]
+    outcome = reparse_run(run_dir)
+    try:
+        assert outcome.identical == ARTICLES and not outcome.lost and not outcome.differing
+        old = [encode_record(r) for r in run_records(completed_shards(run_dir))]
+        new = list(run_records(completed_shards(outcome.target)))
+        for record in new:
+            del record["reparsed_at"], record["reparsed_from"]
+        assert [encode_record(r) for r in new] == old
+    finally:
+        shutil.rmtree(outcome.target)
+
+
+def test_scrapy_report_tables_every_run(sequence: Sequence) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "report", str(sequence.tmp / "archive")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    rows = {line.split()[0]: line.split()[3:9] for line in lines if line.startswith("site-")}
+    # new, changed, unchanged, removed, failed, alarms; in run order.
+    assert list(rows.values())[:4] == [
+        [str(ARTICLES), "0", "0", "0", "3", "0"],
+        ["0", "0", str(ARTICLES), "0", "3", "0"],
+        ["0", "10", str(ARTICLES - 15), "5", "8", "0"],
+        ["0", "0", str(ARTICLES - 5), "0", "8", "0"],
+    ]
+    assert any(line.startswith("categories of the latest crawl") for line in lines)
+
+
+def test_a_crawl_ends_with_a_summary_on_stderr(sequence: Sequence) -> None:
+    stderr = sequence.steps["changed"].stderr
+    assert "finished: 0 new, 10 changed, 2985 unchanged, 5 removed articles" in stderr
 
 
 def test_every_run_verifies(sequence: Sequence) -> None:

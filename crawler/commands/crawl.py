@@ -22,9 +22,10 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from crawler.archive.report import summary
 from crawler.extensions.alarms import ALARMS_KEY, Alarm
 from crawler.extensions.state import CrawlStateExtension
-from crawler.pipelines.archive import FAILED_KEY
+from crawler.pipelines.archive import FAILED_KEY, RUN_DIR_KEY
 from crawler.spiders.base import SpiderArgumentError
 from crawler.state.lock import state_busy
 
@@ -81,6 +82,10 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        if run_dir := stats.get(RUN_DIR_KEY):
+            print(
+                "\n".join(summary(Path(run_dir), str(stats.get("finish_reason")))), file=sys.stderr
+            )
         alarms: list[Alarm] = list(stats.get(ALARMS_KEY) or ())
         for alarm in alarms:
             print(f"error: scrapy crawl {args[0]}: {alarm}", file=sys.stderr)
