@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ DB_FILE = "state.sqlite"
 SCHEMA_VERSION = 1
 
 QUEUED, IN_FLIGHT, DONE = 0, 1, 2
+#: Requests moved in flight at a time (``SQLiteFrontier.pop``).
+TAKE_BATCH = 16
 #: Articles read or written lately, kept in memory: a page's state is read when it is asked
 #: for and again when its item is judged, seconds apart. This process is the only writer.
 ARTICLE_CACHE_SIZE = 512
@@ -126,6 +129,8 @@ class SQLiteFrontier:
         self._seq = int(db.execute("SELECT coalesce(max(seq), 0) FROM frontier").fetchone()[0])
         # Insertion-ordered: the oldest is dropped first.
         self._known: dict[bytes, None] = {}
+        #: Requests taken from the queue (in flight in the table) and not yet handed out.
+        self._taken: deque[Queued] = deque()
 
     def _remember(self, fingerprint: bytes) -> None:
         self._known[fingerprint] = None
@@ -170,19 +175,33 @@ class SQLiteFrontier:
         return int(ticket)
 
     def pop(self) -> Queued | None:
+        if not self._taken:
+            self._take()
+        return self._taken.popleft() if self._taken else None
+
+    def _take(self) -> None:
+        """Move the next ``TAKE_BATCH`` queued requests in flight, in one query and one update
+        (a row a request cost a tenth of the crawl's state overhead). A request queued with a
+        higher priority meanwhile waits for at most one batch."""
         if not self._pending:
-            return None
-        row = self._db.execute(
-            "UPDATE frontier SET state = ? WHERE rowid = ("
-            "SELECT rowid FROM frontier WHERE state = ? ORDER BY priority DESC, seq DESC LIMIT 1"
-            ") RETURNING fp, ticket, data",
-            (IN_FLIGHT, QUEUED),
-        ).fetchone()
-        if row is None:  # pragma: no cover - the counter and the table disagree
+            return
+        rows = self._db.execute(
+            "SELECT rowid, fp, ticket, data FROM frontier WHERE state = ? "
+            "ORDER BY priority DESC, seq DESC LIMIT ?",
+            (QUEUED, TAKE_BATCH),
+        ).fetchall()
+        if not rows:  # pragma: no cover - the counter and the table disagree
             self._pending = 0
-            return None
-        self._pending -= 1
-        return Queued(bytes(row[0]), int(row[1]), bytes(row[2]))
+            return
+        marks = ",".join("?" * len(rows))
+        self._db.execute(
+            f"UPDATE frontier SET state = ? WHERE rowid IN ({marks})",
+            (IN_FLIGHT, *(row[0] for row in rows)),
+        )
+        self._pending -= len(rows)
+        self._taken.extend(
+            Queued(bytes(fp), int(ticket), bytes(data)) for _, fp, ticket, data in rows
+        )
 
     def done(self, fingerprint: bytes, ticket: int) -> None:
         # The data is dropped: a done request is only a fingerprint in the seen set now.
@@ -209,7 +228,7 @@ class SQLiteFrontier:
         return moved
 
     def pending(self) -> int:
-        return self._pending
+        return self._pending + len(self._taken)
 
 
 class SQLiteState:
