@@ -30,6 +30,11 @@ PRIORITY = {
 
 PAGE_CLASSES: dict[str, type[Page]] = {"article": ArticlePage, "category": CategoryPage}
 
+#: Links followed lately, remembered so that the nav, footer and related links every page
+#: repeats are not made into requests again and again, only for the scheduler to fingerprint
+#: each and drop it. Bounded: the scheduler's seen set stays the authority on what was seen.
+FOLLOWED_MEMORY = 16_384
+
 #: Link targets that are never pages of the site.
 ASSET_SUFFIXES: tuple[str, ...] = (
     ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".pdf", ".zip",
@@ -58,6 +63,7 @@ class SiteSpider(ArchiveSpider):
         self.start_url = check_start_url(start_url)
         self.scope: SiteScope = SiteScope(self.start_url)
         self.allowed_domains = [urlsplit(self.start_url).hostname or ""]
+        self._followed: dict[str, None] = {}
 
     async def start(self) -> AsyncIterator[Request]:
         robots = f"{self.scope.fetch_origin}/robots.txt"
@@ -118,7 +124,17 @@ class SiteSpider(ArchiveSpider):
         elif isinstance(page, CategoryPage):
             yield from self.category_item(page)
         for link in page.links():
+            if link in self._followed:
+                continue
             yield from self._follow(link, urls.page_kind(link) or "other", self.parse)
+            # Only once the request was taken: a link a crawl limit stopped before it (the
+            # rest of a page past PAGE_MAX_LINKS is never asked for) is not remembered.
+            self._remember(link)
+
+    def _remember(self, link: str) -> None:
+        self._followed[link] = None
+        if len(self._followed) > FOLLOWED_MEMORY:
+            del self._followed[next(iter(self._followed))]
 
     def _follow(self, url: str, kind: str, callback: Any) -> Iterator[Request]:
         target = self.scope.to_fetch(url)

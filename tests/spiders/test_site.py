@@ -125,3 +125,19 @@ def test_corrupt_gzip_sitemap_is_counted() -> None:
     assert list(spider.parse_sitemap(broken)) == []
     assert spider.crawler.stats is not None
     assert spider.crawler.stats.get_value("pages/failed/BadGzip") == 1
+
+
+def test_links_followed_already_are_not_requested_again() -> None:
+    spider = site_spider()
+    first = requests(spider.parse(response("home.html", f"{LOCAL}/")))
+    again = requests(spider.parse(response("home.html", f"{LOCAL}/?from=elsewhere")))
+    assert first and again == []  # the same nav and cards: nothing new to follow
+
+
+def test_a_link_the_consumer_stopped_before_is_not_remembered() -> None:
+    spider = site_spider()
+    output = spider.parse(response("home.html", f"{LOCAL}/"))
+    [first_request] = [next(r for r in output if isinstance(r, Request))]
+    output.close()  # a crawl limit stops reading the page's links here
+    again = requests(spider.parse(response("home.html", f"{LOCAL}/")))
+    assert first_request.url in again
