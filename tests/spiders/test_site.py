@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -137,6 +138,7 @@ def test_links_followed_already_are_not_requested_again() -> None:
 def test_a_link_the_consumer_stopped_before_is_not_remembered() -> None:
     spider = site_spider()
     output = spider.parse(response("home.html", f"{LOCAL}/"))
+    assert isinstance(output, Generator)
     [first_request] = [next(r for r in output if isinstance(r, Request))]
     output.close()  # a crawl limit stops reading the page's links here
     again = requests(spider.parse(response("home.html", f"{LOCAL}/")))
