@@ -11,8 +11,7 @@ label, a ``nav``, a list of share links, a "Related Articles" section, a "Publis
 
 from __future__ import annotations
 
-from lxml.etree import XPath
-from lxml.html import HtmlElement
+from lxml.etree import XPath, _Element
 
 #: Class tokens that mark an element (and everything inside it) as an advertisement.
 AD_CLASS_TOKENS: tuple[str, ...] = (
@@ -147,13 +146,68 @@ def _noise_predicate() -> str:
 
 #: Every ad or boilerplate element under a context node. Walkers skip each one's whole subtree,
 #: so ads nested in ads need no special case (and no costly ``ancestor::`` test on deep trees).
+#: libxml2 evaluates the predicate on every element (about a microsecond each): for a few
+#: elements, or a walk that looks at each element anyway, :func:`is_noise` is far cheaper.
 NOISE_ELEMENTS = XPath(f".//*[{_noise_predicate()}]")
 _IS_NOISE = XPath(f"boolean(self::*[{_noise_predicate()}])")
 
+_NOISE_TAGS = frozenset(AD_TAGS + BOILERPLATE_TAGS)
+_NOISE_CLASS_TOKENS = frozenset(AD_CLASS_TOKENS + BOILERPLATE_CLASS_TOKENS)
+#: Tags the structural rules apply to: only these can be noise without a class, id or tag rule.
+_RULE_TAGS = frozenset(LABELLED_AD_CONTAINER_TAGS + _LIST_TAGS + _SECTION_TAGS + _DATE_LINE_TAGS)
+#: Tags an element without any attribute can be noise by; any other such element never is, so
+#: a walk can skip :func:`is_noise` for it.
+NOISE_WITHOUT_ATTRIBUTES_TAGS: frozenset[str] = _NOISE_TAGS | _RULE_TAGS
+#: XPath's ``normalize-space`` separates on these four characters only (not on form feed or
+#: non-breaking space, as ``str.split`` would).
+_XML_SPACE = str.maketrans("\t\n\r", "   ")
 
-def is_noise(element: HtmlElement) -> bool:
-    """True for an element :data:`NOISE_ELEMENTS` would find (its ancestors are not tested)."""
-    return _IS_NOISE(element) is True
+
+def class_tokens(value: str) -> list[str]:
+    """The tokens of a ``class`` attribute as the CSS class selectors' XPath splits them
+    (``contains(concat(' ', normalize-space(@class), ' '), ' token ')``): on XML whitespace.
+
+    >>> class_tokens(" ad-slot\\tjs-ad\\xa0x ")
+    ['', 'ad-slot', 'js-ad\\xa0x', '']
+    """
+    # A printable value holds no whitespace but " " (see ``text.normalize_space``), so
+    # splitting on spaces is all normalize-space would do; tokens are the same either way.
+    return value.split() if value.isprintable() else value.translate(_XML_SPACE).split(" ")
+
+
+def has_class(element: _Element, token: str) -> bool:
+    """``element`` carries the class ``token``, as CSS ``.token`` matches it."""
+    value = element.get("class")
+    # A lone class is the common case; the substring test rejects most others before a split.
+    return value is not None and (
+        value == token or (token in value and token in class_tokens(value))
+    )
+
+
+def is_noise(element: _Element) -> bool:
+    """True for an element :data:`NOISE_ELEMENTS` would find (its ancestors are not tested).
+
+    The tag, class and id rules are read here; only an element of a structural rule's tag
+    that none of them matched costs an XPath evaluation."""
+    tag = element.tag
+    if tag in _NOISE_TAGS:
+        return True
+    # Most elements carry no attribute at all: one call tells, where two ``get`` cost more.
+    if element.keys() and _noise_attributes(element):
+        return True
+    return tag in _RULE_TAGS and _IS_NOISE(element) is True
+
+
+def _noise_attributes(element: _Element) -> bool:
+    """The class and id rules."""
+    value = element.get("class")
+    if value is not None and not _NOISE_CLASS_TOKENS.isdisjoint(class_tokens(value)):
+        return True
+    ident = element.get("id")
+    return ident is not None and ident.startswith(AD_ID_PREFIXES)
+
+
+_LONGEST_LABEL = max(map(len, AD_LABEL_TEXTS))
 
 
 def is_ad_label(text: str) -> bool:
@@ -164,4 +218,13 @@ def is_ad_label(text: str) -> bool:
     >>> is_ad_label("Advertisement helps fund this essay.")
     False
     """
-    return text.strip(LABEL_PUNCTUATION).lower() in AD_LABEL_TEXTS
+    # A label is short, or padded with decoration: a paragraph is rejected before any copy.
+    if (
+        len(text) > _LONGEST_LABEL
+        and text[0] not in LABEL_PUNCTUATION
+        and text[-1] not in LABEL_PUNCTUATION
+    ):
+        return False
+    stripped = text.strip(LABEL_PUNCTUATION)
+    # Lower-casing never shortens a string, so a longer one is no label.
+    return len(stripped) <= _LONGEST_LABEL and stripped.lower() in AD_LABEL_TEXTS

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import doctest
+import re
+import sys
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler import urls
@@ -76,3 +78,59 @@ def test_tracking_fragment_and_padding_never_change_the_article(
 def test_canonicalize_is_idempotent(url: str) -> None:
     once = urls.canonicalize(url)
     assert urls.canonicalize(once) == once
+
+
+# --- the shortcuts give what the urllib round trip gives ------------------------------------------
+
+#: Pieces of hrefs and URLs: plain ones the shortcuts take, and every kind they must refuse
+#: (dot segments, escapes, ports, upper case, tracking and page parameters, fragments...).
+_PIECES = st.sampled_from(
+    [
+        "/", "page.php", "category.php", "a", "Z", "0", "-", "_", "~", ".", "..", "%20", "%2f",
+        "?", "&", "=", "p=1", "c=film-history", "page=1", "page=02", "utm_source=x", "REF=y",
+        "#", "#top", ";", ":", "@", "+", " ", "\n", "é", "//", "http:", "https:", "HTTPS:",
+        "articles.example", "Articles.Example", "127.0.0.1:8000", ":443", ":99999", "[", "]",
+    ]
+)  # fmt: skip
+_TEXT = st.lists(_PIECES, max_size=10).map("".join)
+_ORIGINS = ("https://articles.example", "http://127.0.0.1:8000", "http://[::1]:8080")
+_HREFS = st.one_of(
+    _TEXT,
+    st.builds(lambda path: "/" + path, _TEXT),
+    st.builds(lambda origin, path: f"{origin}/{path}", st.sampled_from(_ORIGINS), _TEXT),
+    st.builds(lambda path: "//articles.example/" + path, _TEXT),
+)
+
+
+@settings(max_examples=500)
+@given(_HREFS, st.sampled_from([f"{origin}/page.php?p=1" for origin in _ORIGINS]))
+def test_resolve_is_the_urllib_round_trip(href: str, base: str) -> None:
+    assert urls.resolve(href, base) == urls._resolve_cleaned(urls.clean_href(href), base)
+
+
+@settings(max_examples=500)
+@given(st.builds(lambda origin, path: f"{origin}/{path}", st.sampled_from(_ORIGINS), _TEXT))
+def test_canonicalize_is_the_urllib_round_trip(url: str) -> None:
+    assert urls.canonicalize(url) == urls._canonicalize(url)
+
+
+#: (fetched URL, public origin): a page of the site, and one served from a mirror.
+_SITES = (
+    (f"{ORIGIN}/page.php?p=1", ORIGIN),
+    ("http://127.0.0.1:8000/page.php?p=1", ORIGIN),
+    (f"{ORIGIN}/page.php?p=1", "http://127.0.0.1:8000"),
+)
+
+
+@settings(max_examples=500)
+@given(_HREFS, st.sampled_from(_SITES))
+def test_site_links_are_the_general_path(href: str, site: tuple[str, str]) -> None:
+    base, origin = site
+    netlocs = frozenset({urls.netloc_of(base), urls.netloc_of(origin)})
+    links = urls.SiteLinks(base, origin, netlocs)
+    assert links.resolve(href) == urls._site_link(href, base, origin, netlocs)
+
+
+def test_clean_href_drops_what_the_whitespace_regex_drops() -> None:
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert urls.clean_href(everything) == re.sub(r"\s+", "", everything)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Self
 
 from parsel import Selector
-from w3lib.encoding import html_to_unicode
 
 from crawler import urls
-from crawler.pages.text import text_content
+from crawler.boilerplate import class_tokens, has_class
+from crawler.pages.text import normalize_space, text_content
+from crawler.pages.tree import Element, parse_bytes, parse_response
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -20,46 +21,72 @@ class Page:
     """A fetched page: its URL and parsed tree. Built from a Scrapy response or from saved bytes,
     so extraction runs with or without Scrapy."""
 
-    def __init__(self, url: str, selector: Selector, public_origin: str | None = None) -> None:
-        """``public_origin``: the origin the site calls itself by when it is served from
-        another (a mirror); pages without a canonical link are then named on it too."""
+    def __init__(self, url: str, root: Element, public_origin: str | None = None) -> None:
+        """``root``: the document's root element (``crawler.pages.tree.parse_html``).
+        ``public_origin``: the origin the site calls itself by when it is served from another
+        (a mirror); pages without a canonical link are then named on it too."""
         self.fetched_url = url
-        self.selector = selector
+        self.root = root
         self.public_origin = public_origin
 
     @classmethod
     def from_response(cls, response: TextResponse, public_origin: str | None = None) -> Self:
-        return cls(response.url, response.selector, public_origin)
+        """Decoded by Scrapy's encoding detection, parsed once into a plain lxml tree: the
+        response's own (parsel) ``selector`` is never built."""
+        return cls(response.url, parse_response(response), public_origin)
 
     @classmethod
     def from_bytes(cls, body: bytes, url: str, content_type: str | None = None) -> Self:
-        """Decode as a browser would: BOM, then HTTP charset, then ``<meta charset>``, then a
-        guess; undecodable bytes become U+FFFD rather than an error."""
-        _encoding, text = html_to_unicode(content_type, body)
-        return cls(url, Selector(text=text, type="html"))
+        """Decode as a browser would: BOM, then HTTP charset, then ``<meta charset>``, then
+        UTF-8; undecodable bytes become U+FFFD (``crawler.pages.tree.decode_html``)."""
+        return cls(url, parse_bytes(body, content_type))
 
-    def first_text(self, css: str) -> str | None:
-        """Normalised text of the first element matching ``css``; ``None`` if absent or blank."""
-        for found in self.selector.css(css):
-            text = text_content(found.root)
-            return text or None
+    @cached_property
+    def selector(self) -> Selector:
+        """A parsel view of the tree, for ad-hoc queries; extraction never builds it."""
+        return Selector(root=self.root, type="html")
+
+    def first_text(self, tag: str, token: str) -> str | None:
+        """Normalised text of the first ``tag.token`` element; ``None`` if absent or blank."""
+        found = self.first_with_class(tag, token)
+        return (text_content(found) or None) if found is not None else None
+
+    def elements(self, tag: str) -> Iterable[Element]:
+        """The page's ``tag`` elements in document order."""
+        return self.root.iter(tag)
+
+    def first_with_class(self, tag: str, token: str) -> Element | None:
+        """The first ``tag`` element with the class ``token`` in document order (CSS
+        ``tag.token``)."""
+        for element in self.elements(tag):
+            if has_class(element, token):
+                return element
         return None
 
-    def meta(self, css: str) -> str | None:
-        """Normalised ``content`` of the first ``<meta>`` matching ``css``."""
-        value = self.selector.css(f"{css}::attr(content)").get()
-        text = " ".join(value.split()) if value else ""
-        return text or None
+    def meta(self, attribute: str, value: str) -> str | None:
+        """Normalised ``content`` of the first ``<meta attribute="value" content>`` (CSS
+        ``meta[attribute="value"]::attr(content)``: a match without ``content`` is passed)."""
+        for element in self.elements("meta"):
+            if element.get(attribute) == value and (content := element.get("content")) is not None:
+                return normalize_space(content) or None
+        return None
 
     @cached_property
     def canonical_url(self) -> str:
         """SITE.md: the canonical link's URL where the page has one, else the fetched URL with
         tracking parameters and fragment removed."""
-        for href in self.selector.css('link[rel~="canonical"]::attr(href)').getall():
+        for href in self._canonical_hrefs():
             if resolved := urls.resolve(href, self.fetched_url):
                 return resolved
         fetched = urls.canonicalize(self.fetched_url)
         return urls.rebase(fetched, self.public_origin) if self.public_origin else fetched
+
+    def _canonical_hrefs(self) -> Iterator[str]:
+        """``link[rel~="canonical"]::attr(href)``, in document order."""
+        for element in self.elements("link"):
+            rel, href = element.get("rel"), element.get("href")
+            if rel is not None and href is not None and "canonical" in class_tokens(rel):
+                yield href
 
     @cached_property
     def origin(self) -> str:
@@ -71,15 +98,14 @@ class Page:
         """Hosts that are this site: where the page was fetched and what it calls itself."""
         return frozenset({urls.netloc_of(self.fetched_url), urls.netloc_of(self.canonical_url)})
 
+    @cached_property
+    def _links(self) -> urls.SiteLinks:
+        return urls.SiteLinks(self.fetched_url, self.origin, self.site_netlocs)
+
     def link(self, href: str | None) -> str | None:
         """Canonical URL of ``href``; links to this site use its public origin, whichever
         scheme or host alias the href was written with."""
-        if href is None:
-            return None
-        resolved = urls.resolve(href, self.fetched_url)
-        if resolved and urls.netloc_of(resolved) in self.site_netlocs:
-            return urls.rebase(resolved, self.origin)
-        return resolved
+        return None if href is None else self._links.resolve(href)
 
     def is_on_site(self, url: str) -> bool:
         return urls.netloc_of(url) in self.site_netlocs
@@ -88,7 +114,8 @@ class Page:
         """Every distinct link target on the page, canonical, in document order. Lazy: a
         caller that follows only so many links never pays for resolving the rest."""
         seen: set[str] = set()
-        for href in self.selector.css("a[href]::attr(href)").getall():
+        for element in self.root.iter("a"):
+            href = element.get("href")
             url = self.link(href)
             if url is not None and url not in seen:
                 seen.add(url)

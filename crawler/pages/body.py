@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Final, Literal
 
-from lxml import etree
-from lxml.html import HtmlElement
-
-from crawler.boilerplate import NOISE_ELEMENTS, is_ad_label
-from crawler.items import Block, BlockKind
-from crawler.pages.text import Skip, is_non_text, normalize_space, raw_text, text_content
+from crawler.boilerplate import NOISE_WITHOUT_ATTRIBUTES_TAGS, is_ad_label, is_noise
+from crawler.items import Block
+from crawler.pages.text import NON_TEXT_TAGS, normalize_space, raw_text
+from crawler.pages.tree import Element
 
 HEADING_TAGS: frozenset[str] = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: Elements whose whole text is one paragraph block; a list's items are one block each.
@@ -23,86 +21,88 @@ INLINE_TAGS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
+Role = Literal["skip", "heading", "paragraph", "inline", "container"]
+#: What each known tag is to the walk; any other tag is a container.
+_ROLES: Final[dict[str, Role]] = {
+    **dict.fromkeys(INLINE_TAGS, "inline"),
+    **dict.fromkeys(HEADING_TAGS, "heading"),
+    **dict.fromkeys(PARAGRAPH_TAGS, "paragraph"),
+    **dict.fromkeys(NON_TEXT_TAGS, "skip"),
+}
 
-def _kind(tag: str) -> BlockKind | None:
-    if tag in HEADING_TAGS:
-        return "heading"
-    if tag in PARAGRAPH_TAGS:
-        return "paragraph"
-    return None
 
-
-def body_blocks(body: HtmlElement) -> list[Block]:
+def body_blocks(body: Element) -> list[Block]:
     """Blocks of ``body`` in page order, without ads, ad labels, page furniture or non-text
-    elements."""
-    found = NOISE_ELEMENTS(body)
-    noise = (
-        {el for el in found if isinstance(el, etree._Element)} if isinstance(found, list) else set()
-    )
+    elements.
 
-    def skipped(element: HtmlElement) -> bool:
-        return element in noise
-
-    blocks = []
-    for kind, text in _BodyWalk(body, skipped).blocks():
-        if text and not is_ad_label(text):
-            blocks.append(Block(kind=kind, text=text))
-    return blocks
-
-
-class _BodyWalk:
-    """One pass over the body. Text that no block element wraps (loose text left by malformed
+    One pass over the body. Text that no block element wraps (loose text left by malformed
     markup, e.g. after a list that closed an unclosed ``<p>``) becomes a paragraph of its own,
-    as a browser would show it."""
+    as a browser would show it. Each element is looked at once: its tag gives its role, and
+    :func:`~crawler.boilerplate.is_noise` whether it is an ad or furniture, skipped whole.
+    Containers are descended with an explicit stack, never recursion.
 
-    def __init__(self, body: HtmlElement, skip: Skip) -> None:
-        self._body = body
-        self._skip = skip
-        self._loose: list[str] = []
+    This loop runs for every element of bodies of thousands of paragraphs, so the common
+    steps are written out here rather than called: a plain paragraph (no attribute, no child)
+    costs no call but ``Block`` itself.
+    """
+    blocks: list[Block] = []
+    loose: list[str] = []
 
-    def _flush(self) -> Iterator[tuple[BlockKind, str]]:
-        text = normalize_space("".join(self._loose))
-        self._loose.clear()
-        if text:
-            yield "paragraph", text
+    def flush() -> None:
+        text = normalize_space("".join(loose))
+        loose.clear()
+        if text and not is_ad_label(text):
+            blocks.append(Block("paragraph", text))
 
-    def _role(self, element: HtmlElement) -> str:
-        if is_non_text(element) or self._skip(element):
-            return "skip"
-        tag = element.tag.lower()
-        if _kind(tag):
-            return "block"
-        return "inline" if tag in INLINE_TAGS else "container"
-
-    def blocks(self) -> Iterator[tuple[BlockKind, str]]:
-        walker = etree.iterwalk(self._body, events=("start", "end", "comment", "pi"))
-        for event, element in walker:
-            if event in ("comment", "pi"):
-                self._loose.append(element.tail or "")
-            elif element is self._body:
-                if event == "start":
-                    self._loose.append(element.text or "")
-            elif event == "start":
-                yield from self._start(walker, element)
+    if (text := body.text) and not text.isspace():
+        loose.append(text)
+    stack = [iter(body)]
+    containers: list[Element] = []
+    while stack:
+        for element in stack[-1]:
+            tag = element.tag
+            if not isinstance(tag, str):  # a comment or processing instruction: its tail only
+                role: Role = "skip"
             else:
-                if self._role(element) == "container":
-                    yield from self._flush()
-                self._loose.append(element.tail or "")
-        yield from self._flush()
-
-    def _start(
-        self, walker: etree.iterwalk, element: HtmlElement
-    ) -> Iterator[tuple[BlockKind, str]]:
-        role = self._role(element)
-        if role == "container":
-            yield from self._flush()
-            self._loose.append(element.text or "")
-            return
-        walker.skip_subtree()
-        if role == "block":
-            yield from self._flush()
-            kind = _kind(element.tag.lower())
-            assert kind is not None
-            yield kind, text_content(element, self._skip)
-        elif role == "inline":
-            self._loose.append(raw_text(element, self._skip))
+                role = _ROLES.get(tag) or _ROLES.get(tag.lower(), "container")
+                if (
+                    role != "skip"
+                    and (tag in NOISE_WITHOUT_ATTRIBUTES_TAGS or element.keys())
+                    and is_noise(element)
+                ):
+                    role = "skip"
+            if role == "container":
+                if loose:
+                    flush()
+                if (text := element.text) and not text.isspace():
+                    loose.append(text)
+                containers.append(element)
+                stack.append(iter(element))
+                break
+            if role == "inline":
+                loose.append(raw_text(element, is_noise))
+            elif role != "skip":
+                if loose:
+                    flush()
+                text = (element.text or "") if not len(element) else raw_text(element, is_noise)
+                # normalize_space, written out.
+                if text.isprintable() and "  " not in text:
+                    text = text.strip(" ")
+                else:
+                    text = " ".join(text.split())
+                if text and not is_ad_label(text):
+                    blocks.append(Block(role, text))
+            # Whitespace before any other loose text vanishes when that is normalised: not
+            # keeping it spares a join and split for the newline after every paragraph.
+            if (tail := element.tail) and (loose or not tail.isspace()):
+                loose.append(tail)
+        else:
+            stack.pop()
+            if containers:  # the end of a container ends the loose text inside it
+                if loose:
+                    flush()
+                if (tail := containers.pop().tail) and (loose or not tail.isspace()):
+                    loose.append(tail)
+    if loose:
+        flush()
+    return blocks

@@ -27,6 +27,9 @@ _MONTHS: dict[str, int] = {
     for name in names
 }
 
+#: A date printed as ISO already (``datetime="2025-08-06"``), in ASCII digits only: ``\d``
+#: below also matches other scripts' digits, which the ISO form does not keep.
+_PLAIN_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _MONTH_FIRST = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 _DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b")
@@ -55,6 +58,12 @@ def parse_date(text: str | None) -> str | None:
     """
     if not text:
         return None
+    if _PLAIN_ISO.fullmatch(text):  # what _ISO would find, with nothing to convert
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return None
+        return text
     if match := _ISO.search(text):
         return _iso(int(match[1]), int(match[2]), int(match[3]))
     if (match := _MONTH_FIRST.search(text)) and (month := _MONTHS.get(match[1].lower())):

@@ -18,18 +18,17 @@ from functools import cached_property
 
 from lxml import etree
 from lxml.etree import XPath
-from lxml.html import HtmlElement
 
 from crawler.boilerplate import (
     DATE_LINE_PREFIXES,
     LABEL_PUNCTUATION,
-    NOISE_ELEMENTS,
     RELATED_HEADINGS,
     is_ad_label,
     is_noise,
 )
 from crawler.pages.dates import parse_date
 from crawler.pages.text import is_non_text, text_content
+from crawler.pages.tree import Element
 
 #: Where the article is, best first: the ``<article>`` holding a title, any ``<article>``,
 #: ``<main>``.
@@ -47,20 +46,14 @@ BODY_CONTAINER_TAGS: frozenset[str] = frozenset({"div", "section", "article", "m
 #: The longest date line printed without a prefix ("30 September 2025 · 5 min read").
 DATE_LINE_MAX_CHARS = 40
 
-#: Tells whether an element is an ad or furniture: :func:`is_noise` for a few elements, or
-#: membership in :func:`noise_under` computed once for a large subtree.
-Noise = Callable[[HtmlElement], bool]
-
-
-def noise_under(root: HtmlElement) -> Noise:
-    """Membership in the ad and furniture elements under ``root``, found in one XPath pass."""
-    found = NOISE_ELEMENTS(root)
-    return frozenset(found if isinstance(found, list) else ()).__contains__
+#: Tells whether an element is an ad or furniture (:func:`~crawler.boilerplate.is_noise`: a few
+#: attribute reads per element, cheaper than the bulk XPath over a subtree a walk skips into).
+Noise = Callable[[Element], bool]
 
 
 def visible_descendants(
-    root: HtmlElement, tags: str | frozenset[str], noise: Noise = is_noise
-) -> Iterator[HtmlElement]:
+    root: Element, tags: str | frozenset[str], noise: Noise = is_noise
+) -> Iterator[Element]:
     """Elements of ``tags`` (one tag or a set) under ``root`` in page order, outside non-text
     and noise subtrees."""
     wanted = frozenset({tags}) if isinstance(tags, str) else tags
@@ -74,11 +67,11 @@ def visible_descendants(
             yield element
 
 
-def first_visible(root: HtmlElement, tag: str, noise: Noise = is_noise) -> HtmlElement | None:
+def first_visible(root: Element, tag: str, noise: Noise = is_noise) -> Element | None:
     return next(visible_descendants(root, tag, noise), None)
 
 
-def is_date_line(element: HtmlElement, text: str) -> bool:
+def is_date_line(element: Element, text: str) -> bool:
     """The "Published ..." line: it holds a ``<time>``, or its text is a date, alone or after
     one of :data:`~crawler.boilerplate.DATE_LINE_PREFIXES`. Prose that mentions a date is not.
     """
@@ -89,14 +82,12 @@ def is_date_line(element: HtmlElement, text: str) -> bool:
     return text.startswith(DATE_LINE_PREFIXES) or len(text) <= DATE_LINE_MAX_CHARS
 
 
-def body_container(
-    root: HtmlElement, title: HtmlElement | None, noise: Noise
-) -> HtmlElement | None:
+def body_container(root: Element, title: Element | None, noise: Noise) -> Element | None:
     """The element under ``root`` with the most paragraph children, outside ads, furniture and
     non-text elements, and not one that holds the title (whose paragraph is the dek); the
     first in page order on a tie."""
     holds_title = set(title.iterancestors()) if title is not None else set()
-    counts: dict[HtmlElement, int] = {}
+    counts: dict[Element, int] = {}
     for paragraph in visible_descendants(root, "p", noise):
         parent = paragraph.getparent()
         if (
@@ -116,43 +107,37 @@ def _fold(text: str) -> str:
 class ArticleLayout:
     """The parts of one article page, each located on first use."""
 
-    def __init__(
-        self, document: HtmlElement, title: HtmlElement | None, body: HtmlElement | None
-    ) -> None:
+    def __init__(self, document: Element, title: Element | None, body: Element | None) -> None:
         """``title``, ``body``: the elements the class selectors found, if they did."""
         self._document = document
         self._known_title = title
         self._known_body = body
 
     @cached_property
-    def root(self) -> HtmlElement | None:
+    def root(self) -> Element | None:
         for xpath in _ARTICLE_ROOTS:
             found = xpath(self._document)
-            if isinstance(found, list) and found and isinstance(found[0], HtmlElement):
+            if isinstance(found, list) and found and isinstance(found[0], etree._Element):
                 return found[0]
         return None
 
     @cached_property
-    def _noise(self) -> Noise:
-        return noise_under(self.root) if self.root is not None else is_noise
-
-    @cached_property
-    def title(self) -> HtmlElement | None:
+    def title(self) -> Element | None:
         """The article's ``h1``."""
         if self._known_title is not None:
             return self._known_title
-        return first_visible(self.root, "h1", self._noise) if self.root is not None else None
+        return first_visible(self.root, "h1") if self.root is not None else None
 
     @cached_property
-    def body(self) -> HtmlElement | None:
+    def body(self) -> Element | None:
         if self._known_body is not None:
             return self._known_body
         if self.root is None:
             return None
-        return body_container(self.root, self.title, self._noise)
+        return body_container(self.root, self.title, is_noise)
 
     @cached_property
-    def header(self) -> list[HtmlElement]:
+    def header(self) -> list[Element]:
         """The elements after the title and before the body (dek, date line, share buttons),
         non-text elements left out."""
         if self.title is None:
@@ -167,7 +152,7 @@ class ArticleLayout:
         return found
 
     @cached_property
-    def dek(self) -> HtmlElement | None:
+    def dek(self) -> Element | None:
         """The element right after the title, when it is a paragraph that is neither the date
         line nor an ad."""
         if not self.header:
@@ -195,7 +180,7 @@ class ArticleLayout:
             if is_date_line(element, text):
                 yield text
 
-    def breadcrumb(self, position: int) -> HtmlElement | None:
+    def breadcrumb(self, position: int) -> Element | None:
         """The ``position``-th link (1-based) of the article's first ``nav`` with that many."""
         if self.root is None:
             return None
@@ -208,7 +193,7 @@ class ArticleLayout:
         return None
 
     @cached_property
-    def related(self) -> HtmlElement | None:
+    def related(self) -> Element | None:
         """The container of the first heading saying "Related Articles" outside the body: its
         nearest ancestor that holds list items, below what holds the article."""
         article = self.root if self.root is not None else self.body
@@ -216,7 +201,7 @@ class ArticleLayout:
         holds_article = {article, *article.iterancestors()} if article is not None else set()
         found = _SECTION_HEADINGS(self._document)
         for heading in found if isinstance(found, list) else ():
-            if not isinstance(heading, HtmlElement) or self._inside_body(heading):
+            if not isinstance(heading, etree._Element) or self._inside_body(heading):
                 continue
             if _fold(text_content(heading)) not in RELATED_HEADINGS:
                 continue
@@ -230,10 +215,9 @@ class ArticleLayout:
     def related_cards(self) -> list[RelatedCard]:
         if self.related is None:
             return []
-        noise = noise_under(self.related)
-        return [RelatedCard(card, noise) for card in visible_descendants(self.related, "li", noise)]
+        return [RelatedCard(card) for card in visible_descendants(self.related, "li")]
 
-    def _under_hidden(self, element: HtmlElement) -> bool:
+    def _under_hidden(self, element: Element) -> bool:
         """Inside a non-text or noise element of the article."""
         for ancestor in element.iterancestors():
             if ancestor is self.root:
@@ -242,7 +226,7 @@ class ArticleLayout:
                 return True
         return False
 
-    def _inside_body(self, element: HtmlElement) -> bool:
+    def _inside_body(self, element: Element) -> bool:
         return self.body is not None and any(up is self.body for up in element.iterancestors())
 
 
@@ -251,8 +235,8 @@ class RelatedCard:
     that wraps it (else the card's last link), the other link (the category) and the
     ``<time>``. One walk over the card."""
 
-    def __init__(self, card: HtmlElement, noise: Noise = is_noise) -> None:
-        found: dict[str, list[HtmlElement]] = {"a": [], "p": [], "time": []}
+    def __init__(self, card: Element, noise: Noise = is_noise) -> None:
+        found: dict[str, list[Element]] = {"a": [], "p": [], "time": []}
         for element in visible_descendants(card, frozenset(found), noise):
             found[element.tag].append(element)
         links = [a for a in found["a"] if a.get("href") is not None]

@@ -30,9 +30,9 @@ import lxml.html
 from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement
-from w3lib.encoding import html_to_unicode
 
 from crawler.contract import violation
+from crawler.pages.tree import decode_page
 
 # --- seed pages ----------------------------------------------------------------------------
 
@@ -98,8 +98,9 @@ class Document:
 
 
 def parse(body: bytes) -> Document:
-    """The page as a browser decodes it (BOM, ``<meta charset>``, else UTF-8)."""
-    codec, text = html_to_unicode(None, body)
+    """The page as a browser decodes it (BOM, ``<meta charset>``, else UTF-8), with the
+    extractor's own decoding."""
+    codec, text = decode_page(body)
     root = etree.fromstring(text.encode("utf-8"), _PARSER)
     if not isinstance(root, HtmlElement):
         raise ValueError("not an HTML page")
@@ -468,14 +469,16 @@ def apply(doc: Document, op: Op) -> None:
 
 # --- byte-level mutations ------------------------------------------------------------------
 
-#: Declared charsets and the codec a browser (and w3lib) reads them as.
+#: Declared charsets and the codec a browser (and the extractor) reads them as. A ``<meta>``
+#: declaring UTF-16 is read as UTF-8: the HTML standard's "get an encoding" turns it into UTF-8,
+#: since a declaration found by scanning the bytes as ASCII proves they are not UTF-16.
 CHARSET_LABELS: Final[Mapping[str, str]] = {
     "utf-8": "utf-8",
     "UTF-8": "utf-8",
     "windows-1252": "cp1252",
     "iso-8859-1": "cp1252",
     "latin1": "cp1252",
-    "utf-16": "utf-16",
+    "utf-16": "utf-8",
 }
 #: Codecs a page may be written in; ``-sig``/plain ``utf-16`` write a byte order mark.
 CODECS: Final = ("utf-8", "utf-8-sig", "cp1252", "latin-1", "utf-16", "utf-16-le", "utf-16-be")
@@ -539,7 +542,7 @@ def recode(doc: Document, how: Recode) -> tuple[bytes, bool]:
         text = text[:at] + markup + text[at:]
     data = text.encode(how.codec, errors="xmlcharrefreplace")
     # Plain ASCII (no NUL, so not UTF-16) reads the same whatever the page declares.
-    plain = data.isascii() and b"\x00" not in data and how.declared != "utf-16"
+    plain = data.isascii() and b"\x00" not in data
     return data, plain or how.faithful(text)
 
 
