@@ -12,6 +12,7 @@ from scrapy.utils.request import request_from_dict
 
 from crawler import urls
 from crawler.extensions.state import crawl_state
+from crawler.state.redis import RedisState
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -85,6 +86,38 @@ def request_to_dict(request: Request, spider: Spider | None) -> dict[str, Any]:
     return data
 
 
+def page_key(request: Request) -> str | None:
+    """The page key of an article request (a recovered record closes every request for it),
+    ``None`` for other pages."""
+    return urls.path_key(request.url) if urls.page_kind(request.url) == "article" else None
+
+
+class InFlight:
+    """The requests a scheduler handed to the engine, each marked done in the frontier only
+    once the engine has finished with it (``requests_in_progress``): a request whose page was
+    fetched but whose items or links were still on their way is not done for a resume, or for
+    another worker taking over a dead one's requests."""
+
+    def __init__(self, frontier: Frontier, in_progress: Callable[[], Container[Request]]) -> None:
+        self.frontier = frontier
+        self.in_progress = in_progress
+        self._requests: dict[Request, tuple[bytes, int]] = {}
+
+    def add(self, request: Request, fingerprint: bytes, ticket: int) -> None:
+        self._requests[request] = (fingerprint, ticket)
+
+    def sweep(self, in_progress: Container[Request] | None = None) -> None:
+        """Mark done the requests the engine has finished with (all of them with ``()``)."""
+        busy = self.in_progress() if in_progress is None else in_progress
+        finished = [request for request in self._requests if request not in busy]
+        for request in finished:
+            fingerprint, ticket = self._requests.pop(request)
+            self.frontier.done(fingerprint, ticket)
+
+    def __len__(self) -> int:
+        return len(self._requests)
+
+
 class StateScheduler(BaseScheduler):
     """Schedules on ``crawler.state.Frontier``: the queue (highest priority first, last in
     first out within a priority, as Scrapy's default queues) and the run's seen set are
@@ -110,16 +143,20 @@ class StateScheduler(BaseScheduler):
         self.fingerprinter = fingerprinter
         self.stats = stats
         self.spider: Spider | None = None
-        #: The requests the engine is working on (``requests_in_progress``).
-        self.in_progress = in_progress
         #: Requests handed to the engine and not yet known to be finished.
-        self._in_flight: dict[Request, tuple[bytes, int]] = {}
+        self.in_flight = InFlight(frontier, in_progress)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         state = crawl_state(crawler)
         if state is None:
             return Scheduler.from_crawler(crawler)  # type: ignore[return-value]
+        if isinstance(state, RedisState):
+            # A distributed crawl (REDIS_URL): scrapy-redis's scheduler on the shared frontier.
+            # Imported here: scrapy-redis is only installed with the redis extra.
+            from crawler.redis.scheduler import RedisScheduler
+
+            return RedisScheduler.from_crawler(crawler)
         assert crawler.stats is not None and crawler.request_fingerprinter is not None
         return cls(
             state.frontier,
@@ -133,7 +170,7 @@ class StateScheduler(BaseScheduler):
 
     def close(self, reason: str) -> None:
         # The engine has finished with every request by now.
-        self._sweep(())
+        self.in_flight.sweep(())
 
     def has_pending_requests(self) -> bool:
         return self.frontier.pending() > 0
@@ -156,25 +193,16 @@ class StateScheduler(BaseScheduler):
         return True
 
     def _entry(self, request: Request) -> tuple[str | None, bytes]:
-        """The request's page key (articles only: a recovered record closes it) and bytes."""
-        key = urls.path_key(request.url) if urls.page_kind(request.url) == "article" else None
         data = request_to_dict(request, self.spider)
-        return key, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        return page_key(request), pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
 
     def next_request(self) -> Request | None:
-        self._sweep(self.in_progress())
+        self.in_flight.sweep()
         queued = self.frontier.pop()
         if queued is None:
             return None
         request = request_from_dict(pickle.loads(queued.data), spider=self.spider)
-        self._in_flight[request] = (queued.fingerprint, queued.ticket)
+        self.in_flight.add(request, queued.fingerprint, queued.ticket)
         self.stats.inc_value("scheduler/dequeued/disk")
         self.stats.inc_value("scheduler/dequeued")
         return request
-
-    def _sweep(self, in_progress: Container[Request]) -> None:
-        """Mark done the requests the engine has finished with."""
-        finished = [request for request in self._in_flight if request not in in_progress]
-        for request in finished:
-            fingerprint, ticket = self._in_flight.pop(request)
-            self.frontier.done(fingerprint, ticket)

@@ -99,7 +99,7 @@ SPIDER_MIDDLEWARES = {
 # One request per article however it is linked: fingerprints use canonical URLs.
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 # The queue and the seen set are the crawl state's frontier, on disk (Scrapy's own scheduler
-# when STATE_ENABLED is False).
+# when STATE_ENABLED is False; scrapy-redis's, adapted, with REDIS_URL).
 SCHEDULER = "crawler.scheduler.StateScheduler"
 
 # --- Crawl state and drift alarms ---------------------------------------------------------------
@@ -124,6 +124,22 @@ EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.throttle.CrawlDelayAutoThrottle": 0,
 }
+
+# --- Distributed crawls ------------------------------------------------------------------------
+# crawler.redis.extension.WorkerStateExtension: with REDIS_URL set (e.g. redis://host:6379/0),
+# every `scrapy crawl` with the same URL and key prefix is a worker of one crawl: the crawl
+# state, the request queue and the duplicate filter (scrapy-redis, adapted: crawler/redis/) are
+# shared in Redis, each worker writes its own run folder, and a dead worker's requests and
+# folder are taken over by a live one. Needs the redis extra. README, "Distributed crawls".
+REDIS_URL = ""
+# "": evergreen:<host[:port] of the site>, one state per site (as one STATE_DIR per site).
+REDIS_KEY_PREFIX = ""
+# "": <host name>-<pid>. A worker restarted with the same id resumes its own run folder.
+REDIS_WORKER_ID = ""
+# Seconds between heartbeats, and without one before a worker is taken for dead (its requests
+# are queued again then: the longest a kill delays them).
+REDIS_HEARTBEAT_INTERVAL = 1.0
+REDIS_WORKER_TIMEOUT = 15.0
 
 # --- Item pipelines: validate, deduplicate, archive -------------------------------------------
 ITEM_PIPELINES = {

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from crawler.state.sqlite import SQLiteState
+from tests.redis_server import MISSING, RedisServer
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 #: Every property test in the suite: the same examples on every run and machine, and no
 #: example database left behind, so a CI failure reproduces locally as it is.
@@ -42,3 +47,24 @@ def crawl_state(tmp_path: Path) -> Iterator[SQLiteState]:
     opened.begin_run("site", {}, STATE_NOW)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A ``redis-server`` of the session's own on 127.0.0.1 (skipped where none is installed;
+    CI installs one)."""
+    if MISSING is not None:
+        pytest.skip(MISSING)
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Redis]:
+    """A client of the session's Redis, emptied before each test."""
+    from redis import Redis  # the redis extra: imported only by the tests that use it
+
+    client = Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.close()

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -19,7 +19,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
-from crawler.archive.rundir import utc_now
+from crawler.archive.rundir import create_run_dir, utc_now
 from crawler.archive.shards import ShardInfo
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
 from crawler.coverage import Coverage
@@ -73,6 +73,10 @@ class CrawlStateExtension:
 
     Other components reach the state through :func:`crawl_state`.
 
+    With ``REDIS_URL`` set, ``from_crawler`` builds the extension of a worker of a distributed
+    crawl instead, on the state in Redis, with no lock folder
+    (``crawler.redis.extension.WorkerStateExtension``).
+
     Settings:
 
     - ``STATE_ENABLED`` (default ``True``): ``False`` crawls without a state (every run starts
@@ -106,11 +110,21 @@ class CrawlStateExtension:
         self.archived = archived
         self.clock = clock
         self.finished = False
-        arguments = dict(getattr(spider, "arguments", {}))
-        self.run, given_up = state.begin_run(spider.name, arguments, clock())
-        if self.run.resumed and self._completed(self.run):
+        #: Shards and WARC files a killed process of this run finished; the archive goes on
+        #: after them.
+        self.existing_shards: list[ShardInfo] = []
+        self.existing_warcs: list[ShardInfo] = []
+        self._loop: AsyncioLoopingCall | LoopingCall | None = None
+        self.run = self._begin(spider.name, dict(getattr(spider, "arguments", {})))
+        if self.run.resumed:
+            self._resume()
+
+    def _begin(self, spider: str, arguments: dict[str, str]) -> Run:
+        """Resume the unfinished run of ``spider`` and ``arguments`` or begin a new one."""
+        run, given_up = self.state.begin_run(spider, arguments, self.clock())
+        if run.resumed and self._completed(run):
             # Killed between writing its manifest and recording that: it did finish.
-            self.run, given_up = state.begin_run(spider.name, arguments, clock())
+            run, given_up = self.state.begin_run(spider, arguments, self.clock())
         if given_up is not None and given_up.run_dir:
             logger.warning(
                 "Giving up the unfinished run %s (spider %s, arguments %s): this crawl has "
@@ -120,19 +134,24 @@ class CrawlStateExtension:
                 given_up.arguments,
             )
             self._take_over(Path(given_up.run_dir))
-        #: Shards and WARC files a killed process of this run finished; the archive goes on
-        #: after them.
-        self.existing_shards: list[ShardInfo] = []
-        self.existing_warcs: list[ShardInfo] = []
-        if self.run.resumed:
-            self._resume()
-        self._loop: AsyncioLoopingCall | LoopingCall | None = None
+        return run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("STATE_ENABLED", True):
+            if settings.get("REDIS_URL"):
+                logger.warning(
+                    "REDIS_URL is ignored with STATE_ENABLED=False: workers share a crawl "
+                    "through its state"
+                )
             raise NotConfigured("STATE_ENABLED is False")
+        if settings.get("REDIS_URL") and cls is CrawlStateExtension:
+            # A worker of a distributed crawl: the state in Redis, no lock folder. Imported
+            # here, as its dependencies come with the redis extra.
+            from crawler.redis.extension import WorkerStateExtension
+
+            return cast(Self, WorkerStateExtension.from_crawler(crawler))
         assert crawler.stats is not None and crawler.spider is not None
         state = SQLiteState(Path(settings.get("STATE_DIR") or cls.DEFAULT_DIR))
         try:
@@ -195,7 +214,20 @@ class CrawlStateExtension:
             self.existing_shards = [describe(path) for path in completed_shards(run_dir)]
             self.existing_warcs = [describe_warc(path) for path in completed_warcs(run_dir)]
 
-    # -- what the archive pipeline tells the run --------------------------------------------------
+    # -- what the archive pipeline asks and tells the run -----------------------------------------
+
+    #: Whether this process was taken for dead by the other workers of a distributed crawl,
+    #: which took its folder over: it must not write there any more. Never, here.
+    lost = False
+
+    def create_run_dir(self, root: Path, spider: str, started: datetime) -> Path:
+        """A new folder for the run's archive."""
+        return create_run_dir(root, spider, started)
+
+    def writes_categories(self) -> bool:
+        """Whether this process writes the run's categories (the last process of a run does,
+        except in a distributed crawl, whose run has one folder per worker)."""
+        return True
 
     def set_run_dir(self, run_dir: Path) -> None:
         self.run.run_dir = str(run_dir)
@@ -230,13 +262,14 @@ class CrawlStateExtension:
         else:
             self.commit()
 
+    #: Logged when a process stops before its run finished.
+    UNFINISHED = "The run is not finished; the same command with the same STATE_DIR resumes it"
+
     def engine_stopped(self) -> None:
         # After every spider_closed receiver (the archive pipeline's manifest included).
         if not self.finished:
             self.commit()
-            logger.info(
-                "The run is not finished; the same command with the same STATE_DIR resumes it"
-            )
+            logger.info(self.UNFINISHED)
         self.state.close()
 
 

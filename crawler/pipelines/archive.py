@@ -59,6 +59,19 @@ def _category_page(item: Any) -> CategoryPage:
     )
 
 
+def run_counts(stats: Mapping[str, Any], categories: ShardInfo) -> Counts:
+    """The manifest's counts from a run's stats (or the counters kept with it)."""
+    return Counts(
+        articles_written=int(stats.get(WRITTEN_KEY, 0)),
+        categories_written=categories.records,
+        articles=article_counts(stats),
+        duplicate_urls=int(stats.get(DUPLICATE_URL_KEY, 0)),
+        duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
+        dropped=_with_prefix(stats, DROPPED_PREFIX),
+        pages_failed=_with_prefix(stats, PAGES_FAILED_PREFIX),
+    )
+
+
 class CategoryPages(Protocol):
     """Where the run keeps its listing pages until its categories are written."""
 
@@ -98,6 +111,11 @@ class ArchivePipeline:
     (stopped, a spider closed early) gets no categories file and no manifest: the next crawl
     with the same state resumes it. Without a state every run gets its manifest, however it
     ended.
+
+    In a distributed crawl (``REDIS_URL``) each worker writes its own folder,
+    ``<spider>-<UTC run start>-<worker id>``, with its own shards, WARC files and manifest; one
+    of a run's folders holds the run's categories, the others an empty ``categories.jsonl``
+    (README, "Distributed crawls").
 
     Settings:
 
@@ -186,7 +204,12 @@ class ArchivePipeline:
             existing = self.run_state.existing_shards
             existing_warcs = self.run_state.existing_warcs
         else:
-            self.run_dir = create_run_dir(self.root, spider.name, self._started_at)
+            # A worker of a distributed crawl names its folder after itself as well.
+            self.run_dir = (
+                self.run_state.create_run_dir(self.root, spider.name, self._started_at)
+                if self.run_state is not None
+                else create_run_dir(self.root, spider.name, self._started_at)
+            )
             if self.run_state is not None:
                 self.run_state.set_run_dir(self.run_dir)
         self._writer = ShardWriter(
@@ -251,6 +274,13 @@ class ArchivePipeline:
             return
         if self._failure is not None:
             return
+        if self.run_state is not None and self.run_state.lost:
+            # A worker taken for dead: another one has taken its folder over. Its files stay
+            # as they are (.open) rather than clash with what the other published.
+            self._writer.abort()
+            if self._warc is not None:
+                self._warc.abort()
+            return
         try:
             self._writer.close()
             if self._warc is not None:
@@ -263,9 +293,13 @@ class ArchivePipeline:
                     reason,
                 )
                 return
-            categories = write_categories(
-                self.run_dir, merge_category_pages(self._category_pages.category_pages())
+            # Of a run's worker folders, one holds its categories (the others an empty file).
+            pages = (
+                self._category_pages.category_pages()
+                if self.run_state is None or self.run_state.writes_categories()
+                else iter(())
             )
+            categories = write_categories(self.run_dir, merge_category_pages(pages))
         except OSError as exc:
             # The data files are not all final, so no manifest may claim the run complete.
             self._fail(exc)
@@ -312,19 +346,9 @@ class ArchivePipeline:
         )
 
     def _counts(self, categories: ShardInfo) -> Counts:
-        stats = self.stats.get_stats()
-        articles = article_counts(stats)
-        return Counts(
-            # Summed over the run's processes: on a resume the state recounts what the killed
-            # processes wrote from the shards themselves.
-            articles_written=int(stats.get(WRITTEN_KEY, 0)),
-            categories_written=categories.records,
-            articles=articles,
-            duplicate_urls=int(stats.get(DUPLICATE_URL_KEY, 0)),
-            duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
-            dropped=_with_prefix(stats, DROPPED_PREFIX),
-            pages_failed=_with_prefix(stats, PAGES_FAILED_PREFIX),
-        )
+        # Summed over the run's processes: on a resume the state recounts what the killed
+        # processes wrote from the shards themselves.
+        return run_counts(self.stats.get_stats(), categories)
 
     def _spider(self) -> Spider:
         if self.crawler.spider is None:

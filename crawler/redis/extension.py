@@ -1,0 +1,288 @@
+"""The crawl state extension of a worker of a distributed crawl (``REDIS_URL``)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.statscollectors import StatsCollector
+from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet.task import LoopingCall
+
+from crawler.archive.atomic import fsync_dir
+from crawler.archive.rundir import run_dir_name, utc_now
+from crawler.extensions.state import CrawlStateExtension
+from crawler.redis.connection import key_prefix, redis_client, worker_id
+from crawler.redis.takeover import FolderSettings, recover_orphans, resume_own, take_over
+from crawler.state import Run
+from crawler.state.redis import ACTIVE, RedisState
+
+logger = logging.getLogger(__name__)
+
+#: Stats: parts of dead workers this worker took over.
+TAKEN_OVER_KEY = "workers/taken_over"
+#: Finish reason of a worker that found itself taken for dead.
+LOST_REASON = "worker_lost"
+
+
+def create_worker_run_dir(root: Path, spider: str, started: datetime, worker: str) -> Path:
+    """``<root>/<spider>-<UTC run start>-<worker>`` (``-2``... if taken), created exclusively:
+    the run's folders sort together, one per worker.
+
+    >>> import tempfile
+    >>> from datetime import UTC
+    >>> root = Path(tempfile.mkdtemp())
+    >>> started = datetime(2025, 8, 6, 9, 5, tzinfo=UTC)
+    >>> [create_worker_run_dir(root, "site", started, "w1").name for _ in range(2)]
+    ['site-20250806T090500Z-w1', 'site-20250806T090500Z-w1-2']
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    base = f"{run_dir_name(spider, started)}-{worker}"
+    attempt = 1
+    while True:
+        candidate = root / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            attempt += 1
+            continue
+        fsync_dir(root)
+        return candidate
+
+
+class WorkerStateExtension(CrawlStateExtension):
+    """``CrawlStateExtension`` for a worker of a distributed crawl: the state is
+    ``crawler.state.redis.RedisState``, shared by every worker with the same ``REDIS_URL`` and
+    key prefix. On start it takes its worker id, takes over the parts of workers that died
+    (``crawler.redis.takeover``), then joins the current run of the same spider and arguments
+    or begins one, resuming its own part if its previous process left one. While it runs it
+    refreshes its heartbeat every ``REDIS_HEARTBEAT_INTERVAL`` and takes over the part of any
+    worker of the run whose heartbeat expired. Its spider closes, ``finished``, when the run's
+    work is complete: the shared queue is empty, no worker has a request in flight and none
+    is still going through its start requests. Each worker then writes the manifest of its own
+    folder; the first to get there writes the run's categories.
+
+    Settings (besides ``STATE_COMMIT_INTERVAL``):
+
+    - ``REDIS_URL``: the Redis server; ``REDIS_PARAMS``: more client parameters (scrapy-redis).
+    - ``REDIS_KEY_PREFIX`` (default ``evergreen:<host[:port] of the site>``): the state's keys.
+    - ``REDIS_WORKER_ID`` (default ``<host name>-<pid>``): names the worker and its folder; a
+      worker restarted with the same id resumes its own part.
+    - ``REDIS_HEARTBEAT_INTERVAL`` (default ``1.0``) and ``REDIS_WORKER_TIMEOUT`` (default
+      ``15.0``): seconds between heartbeats, and without one before a worker is taken for dead.
+
+    Stats: ``state/resumed``, ``state/recovered_records`` (its own part resumed),
+    ``workers/taken_over`` (parts of dead workers it took over).
+    """
+
+    DEFAULT_HEARTBEAT_INTERVAL = 1.0
+    DEFAULT_WORKER_TIMEOUT = 15.0
+    UNFINISHED = (
+        "The run is not finished: the other workers go on with it, or the same command does"
+    )
+
+    state: RedisState
+
+    def __init__(
+        self,
+        stats: StatsCollector,
+        state: RedisState,
+        spider: Spider,
+        *,
+        commit_interval: float,
+        heartbeat_interval: float,
+        worker_timeout: float,
+        folder_settings: FolderSettings,
+        archived: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.heartbeat_interval = heartbeat_interval
+        self.worker_timeout = worker_timeout
+        self.folder_settings = folder_settings
+        self.lost = False
+        #: Closes the spider with a reason (set by ``from_crawler``; tests leave it alone).
+        self.close_spider: Callable[[str], object] = lambda reason: None
+        self._started = False
+        self._heartbeat_loop: AsyncioLoopingCall | LoopingCall | None = None
+        super().__init__(
+            stats, state, spider, commit_interval=commit_interval, archived=archived, clock=clock
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        assert crawler.stats is not None and crawler.spider is not None
+        timeout = settings.getfloat("REDIS_WORKER_TIMEOUT", cls.DEFAULT_WORKER_TIMEOUT)
+        client = redis_client(settings)
+        try:
+            state = RedisState(client, key_prefix(settings, crawler.spider), worker_id(settings))
+            state.acquire(timeout)
+        except BaseException:
+            client.close()
+            raise
+        try:
+            extension = cls(
+                crawler.stats,
+                state,
+                crawler.spider,
+                commit_interval=settings.getfloat(
+                    "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
+                ),
+                heartbeat_interval=settings.getfloat(
+                    "REDIS_HEARTBEAT_INTERVAL", cls.DEFAULT_HEARTBEAT_INTERVAL
+                ),
+                worker_timeout=timeout,
+                folder_settings=FolderSettings(
+                    settings.getint("ARCHIVE_SHARD_ITEMS", 10_000),
+                    settings.getbool("ARCHIVE_GZIP", False),
+                ),
+                archived=settings.getbool("ARCHIVE_ENABLED", True),
+            )
+        except BaseException:
+            state.close()
+            client.close()
+            raise
+        logger.info("Worker %s of %s, run %s", state.worker, state.keys.prefix, extension.run.id)
+        extension.close_spider = lambda reason: deferred_from_coro(
+            crawler.engine.close_spider_async(reason=reason)
+        )
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    # -- joining a run --------------------------------------------------------------------------
+
+    def _begin(self, spider: str, arguments: dict[str, str]) -> Run:
+        state = self.state
+        recover_orphans(state, self.clock(), self.folder_settings, self._tick)
+        current = state.current_run()
+        if current is not None:
+            # Dead workers' parts first: a run whose work is done finishes with them, and a
+            # run of other arguments can only be given up once nobody works on it. This
+            # worker's own part is resumed, unless its run is no longer active.
+            self._take_over_dead(current, mine=state.run_status(current) != ACTIVE)
+        run, given_up = state.begin_run(spider, arguments, self.clock())
+        if given_up is not None:
+            logger.warning(
+                "Giving up the unfinished run %s (spider %s, arguments %s): this crawl has "
+                "other arguments. Its workers' records are kept.",
+                given_up.id,
+                given_up.spider,
+                given_up.arguments,
+            )
+            self._take_over_dead(given_up.id, mine=True)
+            state.view(given_up.id).settle(given_up.id, "", ACTIVE, None, None, self.clock())
+        return run
+
+    def _take_over_dead(self, run_id: int, *, mine: bool) -> None:
+        state = self.state if run_id == self.state.run_id else self.state.view(run_id)
+        taken = 0
+        for part in state.dead_parts(run_id, mine=mine):
+            if take_over(state, part, self.clock(), self.folder_settings, self._tick):
+                taken += 1
+        if taken:
+            self.stats.inc_value(TAKEN_OVER_KEY, taken)
+            if state is not self.state:
+                self.state.forget_articles()
+
+    def _resume(self) -> None:
+        if self.run.run_dir is None:
+            # Died before creating its folder: nothing to recover, but what it took goes back.
+            resume_own(self.state, None, self.clock(), self._tick)
+        super()._resume()
+
+    def _take_over(self, run_dir: Path) -> Counter[str]:
+        # This worker's own folder, left by its previous process (CrawlStateExtension._resume).
+        return resume_own(self.state, str(run_dir), self.clock(), self._tick)
+
+    def _tick(self) -> None:
+        """Keep the heartbeat during a long takeover."""
+        self.state.heartbeat(self.worker_timeout)
+
+    # -- what the archive pipeline asks and tells the run ---------------------------------------
+
+    def create_run_dir(self, root: Path, spider: str, started: datetime) -> Path:
+        return create_worker_run_dir(root, spider, started, self.state.worker)
+
+    def set_run_dir(self, run_dir: Path) -> None:
+        # Absolute: the worker that takes this part over may run in another folder.
+        super().set_run_dir(run_dir.resolve())
+
+    def writes_categories(self) -> bool:
+        return self.state.claim_categories()
+
+    # -- signals ------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        super().spider_opened(spider)
+        self._heartbeat_loop = create_looping_call(self.heartbeat)
+        self._heartbeat_loop.start(self.heartbeat_interval, now=False)
+
+    def heartbeat(self) -> None:
+        """Refresh this worker's heartbeat, and take over the parts of workers that died."""
+        if self.lost:
+            return
+        if not self.state.heartbeat(self.worker_timeout):
+            self.lost = True
+            logger.error(
+                "This worker went %s s without a heartbeat and was taken for dead; another "
+                "worker takes its part over. Stopping.",
+                self.worker_timeout,
+            )
+            self.close_spider(LOST_REASON)
+            return
+        self._take_over_dead(self.run.id, mine=False)
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Keep the spider open while the run's work is not complete: other workers may yet
+        queue requests, or die and leave theirs."""
+        if self.lost:
+            return
+        # Requests done so far must be visible to the other workers' checks.
+        self.commit()
+        if not self._started:
+            self.state.started()
+            self._started = True
+        while True:
+            outcome, worker = self.state.check_done()
+            if outcome != "dead" or worker is None:
+                break
+            part = self.state.part(self.run.id, worker)
+            if part is None or not take_over(
+                self.state, part, self.clock(), self.folder_settings, self._tick
+            ):
+                break  # another worker is taking it over
+            self.stats.inc_value(TAKEN_OVER_KEY)
+        if outcome != "done":
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.lost:
+            if self._loop is not None and self._loop.running:
+                self._loop.stop()
+            return
+        self.state.note_reason(self.run.id, reason)
+        super().spider_closed(spider, reason)
+
+    def engine_stopped(self) -> None:
+        # Heartbeats go on until here, after the archive pipeline wrote this worker's manifest:
+        # a worker closing is not dead.
+        if self._heartbeat_loop is not None and self._heartbeat_loop.running:
+            self._heartbeat_loop.stop()
+        try:
+            if self.lost:
+                self.state.close()
+            else:
+                super().engine_stopped()
+        finally:
+            self.state.client.close()
