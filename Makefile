@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
 FUZZ_STAMP := $(VENV)/.installed-fuzz
+BENCH_STAMP := $(VENV)/.installed-bench
 FUZZ_RUNS ?= 20000
 
-.PHONY: demo test lint fuzz sample-site clean
+.PHONY: demo test lint fuzz bench redis-server sample-site clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,6 +27,10 @@ $(FUZZ_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,fuzz]'
 	touch $(BASE_STAMP) $(TEST_STAMP) $@
 
+$(BENCH_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BASE_STAMP) $(TEST_STAMP) $@
+
 demo: $(BASE_STAMP)
 	$(PY) -m crawler.demo
 
@@ -40,6 +45,20 @@ test: $(TEST_STAMP) lint
 # A fixed number of libFuzzer iterations from a fixed seed; exits non-zero on the first crash.
 fuzz: $(FUZZ_STAMP)
 	$(PY) fuzz/fuzz_extract.py -runs=$(FUZZ_RUNS) -seed=1 -max_len=65536 -timeout=60
+
+# Extraction and crawl benchmarks with their floors, one Markdown report (README, Benchmarks);
+# about 25 minutes. BENCH_ARGS=--quick skips the 30,000-article site.
+bench: $(BENCH_STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The distributed-crawl tests start a redis-server of their own (Debian's package) and are
+# skipped where there is none: installs it where apt-get can (as root, or through sudo).
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "redis-server missing and no apt-get: install it" >&2; exit 1; }; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
+	@redis-server --version
 
 # Regenerates the bundled site and the per-variant fixtures (tests check both are current).
 sample-site: $(BASE_STAMP)

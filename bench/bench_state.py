@@ -22,7 +22,6 @@ Shared machines are noisy: compare ratios from one run, not absolute figures acr
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
 import statistics
@@ -31,40 +30,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawler.archive.recover import completed_shards, run_records  # noqa: E402
-from crawler.sample_site.large import LargeSite  # noqa: E402
+from harness import (
+    FAST,
+    PINNED,
+    ROOT,
+    Crawl,
+    pin_site,
+    run_pinned,
+)
 
-FAST = {"AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "WARNING", "LOG_FILE": os.devnull}
-
-
-@dataclass(frozen=True)
-class Crawl:
-    returncode: int
-    user_seconds: float
-    system_seconds: float
-    peak_rss_mib: float
-    wall_seconds: float
-
-    @property
-    def cpu_seconds(self) -> float:
-        return self.user_seconds + self.system_seconds
-
-
-#: With two cores or more, the site (this process) and the crawl run on separate cores, so
-#: the crawl's CPU time is not inflated by sharing one with the server.
-PINNED = len(os.sched_getaffinity(0)) >= 2
-SITE_CPU, CRAWL_CPU = sorted(os.sched_getaffinity(0))[:2] if PINNED else (0, 0)
-
-
-def pin_crawl() -> None:
-    if PINNED:
-        os.sched_setaffinity(0, {CRAWL_CPU})
+from crawler.archive.recover import completed_shards, run_records
+from crawler.sample_site.large import LargeSite
 
 
 def command(site: LargeSite, work: Path, **settings: str) -> list[str]:
@@ -80,22 +60,8 @@ def command(site: LargeSite, work: Path, **settings: str) -> list[str]:
     return args
 
 
-def finish(process: subprocess.Popen[bytes], started: float) -> Crawl:
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Crawl(
-        process.returncode,
-        usage.ru_utime,
-        usage.ru_stime,
-        usage.ru_maxrss / 1024,  # kilobytes on Linux
-        time.monotonic() - started,
-    )
-
-
 def crawl(site: LargeSite, work: Path, **settings: str) -> Crawl:
-    started = time.monotonic()
-    process = subprocess.Popen(command(site, work, **settings), cwd=ROOT, preexec_fn=pin_crawl)
-    return finish(process, started)
+    return run_pinned(command(site, work, **settings))
 
 
 def crawl_killed_after(site: LargeSite, work: Path, articles: int) -> None:
@@ -213,8 +179,7 @@ def memory(sizes: Sequence[int], first: Crawl, work: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if PINNED:
-        os.sched_setaffinity(0, {SITE_CPU})
+    pin_site()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, nargs="+", default=[3_000, 30_000])
     parser.add_argument("--rounds", type=int, default=5, help="alternated CPU pairs")
