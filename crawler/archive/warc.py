@@ -215,6 +215,20 @@ def read_record(run_dir: Path, pointer: Mapping[str, Any]) -> ArcWarcRecord:
     raise ValueError(f"no WARC record {pointer['record_id']} at {pointer}")
 
 
+def captured_validators(run_dir: Path, pointer: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The ``ETag`` and ``Last-Modified`` the page answered with, from the response record a
+    record's ``warc`` pointer names: what a record recovered after a kill needs for its page
+    to be asked for conditionally next time. ``(None, None)`` if the capture is unreadable."""
+    try:
+        record = read_record(run_dir, pointer)
+    except (OSError, ValueError, KeyError):
+        return None, None
+    headers = record.http_headers
+    if headers is None:
+        return None, None
+    return headers.get_header("ETag"), headers.get_header("Last-Modified")
+
+
 def complete_length(path: Path) -> tuple[int, int]:
     """Bytes of ``path`` up to the end of its last complete record, and how many records.
 

@@ -190,7 +190,7 @@ class CrawlStateExtension:
             return Counter()
         recovered = recover_open_shards(run_dir) + recover_open_warcs(run_dir)
         shards = completed_shards(run_dir)
-        counts = reconcile(self.state, run_records(shards), self.clock())
+        counts = reconcile(self.state, run_records(shards), self.clock(), run_dir)
         self.state.commit()
         if recovered:
             logger.info("Recovered the complete records of %s", ", ".join(map(str, recovered)))

@@ -101,7 +101,7 @@ def enter_folder(
                 tick()
             yield record
 
-    counts = reconcile(state, records(), now)
+    counts = reconcile(state, records(), now, run_dir)
     state.commit()
     return counts, keep
 

@@ -11,16 +11,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from crawler.archive.manifest import iso_utc
+from crawler.archive.warc import captured_validators
 from crawler.content import content_hash, content_key, field_digests, url_key
 from crawler.state import ArticleState, CrawlState
 from crawler.urls import path_key
 
 
 def _article(
-    state: CrawlState, known: ArticleState | None, record: Mapping[str, Any], seen: str
+    state: CrawlState,
+    known: ArticleState | None,
+    record: Mapping[str, Any],
+    seen: str,
+    run_dir: Path | None,
 ) -> None:
     version = int(record.get("version") or 1)
     digest = str(record.get("content_hash") or content_hash(record))
@@ -28,6 +34,14 @@ def _article(
         return
     if known is not None and known.version > version:
         return
+    # The page's validators are in its capture: without them the next run would download it
+    # in full rather than get a 304.
+    pointer = record.get("warc")
+    etag, last_modified = (
+        captured_validators(run_dir, pointer)
+        if run_dir is not None and isinstance(pointer, Mapping)
+        else (None, None)
+    )
     state.save_article(
         ArticleState(
             key=path_key(record["url"]),
@@ -36,8 +50,9 @@ def _article(
             version=version,
             content_hash=digest,
             field_hashes=field_digests(record),
-            # The validators known were those of an older version: asking with them would only
-            # get the new page in full again, so they are dropped rather than kept stale.
+            # Never the validators known before: those were an older version's.
+            etag=etag,
+            last_modified=last_modified,
             first_seen=known.first_seen if known is not None else seen,
             last_seen=seen,
             last_status=200,
@@ -46,12 +61,16 @@ def _article(
 
 
 def reconcile(
-    state: CrawlState, records: Iterable[Mapping[str, Any]], now: datetime
+    state: CrawlState,
+    records: Iterable[Mapping[str, Any]],
+    now: datetime,
+    run_dir: Path | None = None,
 ) -> Counter[str]:
     """Enter ``records`` (a run's archive, in order) into ``state``; return how many there were
     of each outcome (``new``, ``changed``, ``removed``: ``crawler.outcomes``). Their pages count
     as done in the run's frontier, and their URL and content claims are made, as if the
-    process that wrote them had lived to commit."""
+    process that wrote them had lived to commit. With ``run_dir``, the folder holding the
+    records' WARC files, an article the state did not know gets its page's validators."""
     counts: Counter[str] = Counter()
     for record in records:
         url = str(record.get("url") or "")
@@ -65,7 +84,8 @@ def reconcile(
                 state.save_article(known)
         elif record.get("type") == "article":
             counts["new" if int(record.get("version") or 1) == 1 else "changed"] += 1
-            _article(state, known, record, str(record.get("fetched_at") or iso_utc(now)))
+            seen = str(record.get("fetched_at") or iso_utc(now))
+            _article(state, known, record, seen, run_dir)
             state.run_urls.claim(url_key(url), url)
             state.contents.claim(
                 content_key(str(record.get("title") or ""), str(record.get("body") or "")), url

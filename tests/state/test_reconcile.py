@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from crawler.archive.warc import WarcWriter
 from crawler.content import content_hash, content_key, url_key
 from crawler.state.reconcile import reconcile
 from crawler.state.sqlite import SQLiteState
+from tests.archive.test_warc import capture
 from tests.factories import make_article
 
 NOW = datetime(2025, 8, 6, 9, 0, tzinfo=UTC)
@@ -74,3 +76,30 @@ def test_entering_the_same_records_twice_changes_nothing(state: SQLiteState) -> 
     before = state.article("/page.php?p=0000001")
     reconcile(state, [record(1)], NOW)
     assert state.article("/page.php?p=0000001") == before
+
+
+def test_a_record_with_a_capture_gets_the_validators_its_page_answered_with(
+    state: SQLiteState, tmp_path: Path
+) -> None:
+    # A record recovered after a kill: the state never saw its page, the WARC file did.
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    writer = WarcWriter(run_dir, max_bytes=1 << 20, operator="mailto:a@example.org")
+    page = capture(1)
+    page.headers.append(("Last-Modified", "Wed, 06 Aug 2025 09:00:00 GMT"))
+    pointer = writer.write(page)
+    writer.close()
+    damaged = {**pointer.to_dict(), "record_id": "<urn:uuid:00000000-0000-0000-0000-000000000000>"}
+
+    reconcile(
+        state,
+        [record(1, warc=pointer.to_dict()), record(2, warc=damaged), record(3)],
+        NOW,
+        run_dir,
+    )
+
+    first, second, third = (state.article(f"/page.php?p=000000{n}") for n in (1, 2, 3))
+    assert first is not None and second is not None and third is not None
+    assert (first.etag, first.last_modified) == ('"1"', "Wed, 06 Aug 2025 09:00:00 GMT")
+    assert (second.etag, second.last_modified) == (None, None)  # unreadable: asked in full
+    assert (third.etag, third.last_modified) == (None, None)
