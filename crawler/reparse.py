@@ -6,7 +6,8 @@ are those of the old run, each article re-extracted from the response its ``warc
 names. With unchanged extraction code the new records equal the old ones byte for byte but for
 ``reparsed_at`` and ``reparsed_from``, which record the reparse itself. What a record says
 about its crawl (``version``, ``fetched_at``, ``previous_hash``, ``changed_fields``, ``warc``)
-is kept; ``content_hash`` is recomputed from the new content.
+is kept; ``content_hash`` is recomputed from the new content, and ``schema_version`` is
+today's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from crawler.content import content_hash
 from crawler.contract import violation
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present
 from crawler.pages import ArticlePage
+from crawler.schema import with_schema_version
 
 #: Kept from the old record: what it says about its crawl, not about the page's content.
 CRAWL_FIELDS: tuple[str, ...] = ("version", "fetched_at", "previous_hash", "changed_fields")
@@ -88,6 +90,8 @@ def reparse_record(run_dir: Path, old: Mapping[str, Any]) -> dict[str, Any]:
         if name in old:
             record[name] = old[name]
     record["warc"] = old["warc"]
+    # Extracted by today's code, so it follows today's schema.
+    with_schema_version(record)
     # The same key order as the crawl wrote: contract keys, then its own.
     ordered = {key: record[key] for key in old if key in record}
     ordered.update(record)

@@ -151,8 +151,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.dedup.DedupPipeline": 200,
     # New and changed articles only; removed ones get one record.
     "crawler.pipelines.version.VersionPipeline": 300,
+    # Every record as it will be written, against crawler/schema/<type>.schema.json.
+    "crawler.pipelines.schema.SchemaValidationPipeline": 800,
     "crawler.pipelines.archive.ArchivePipeline": 900,
 }
+# crawler.pipelines.schema.SchemaValidationPipeline: False writes records unchecked.
+SCHEMA_VALIDATION_ENABLED = True
 # Archive (see crawler.pipelines.archive.ArchivePipeline for the full description).
 ARCHIVE_DIR = "data/archive"
 ARCHIVE_SHARD_ITEMS = 10_000

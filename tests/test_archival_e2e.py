@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
@@ -32,6 +33,7 @@ from crawler.archive.warc import read_record
 from crawler.contract import ARTICLE_FIELDS
 from crawler.reparse import reparse_run
 from crawler.sample_site.large import LargeSite
+from crawler.schema import validate
 from crawler.urls import path_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -253,7 +255,7 @@ def test_removed_articles_get_exactly_one_removed_record_each(sequence: Sequence
     statuses = {r["id"]: r["status"] for r in removed}
     assert [statuses[i] for i in REMOVED] == [410, 410, 410, 404, 404]
     for record in removed:
-        assert set(record) == {"type", "url", "id", "status", "last_seen"}
+        assert set(record) == {"type", "url", "id", "status", "last_seen", "schema_version"}
         assert record["url"] == sequence.site.article_url(record["id"])
     counts = sequence.steps["changed"].manifest()["counts"]["articles"]
     assert counts == {
@@ -332,3 +334,16 @@ def test_every_run_verifies(sequence: Sequence) -> None:
     assert verify(archive) == []
     assert len(sequence.run_dirs()) == 4
     assert (sequence.tmp / "state").is_dir()
+
+
+def test_every_record_of_every_run_follows_its_schema(sequence: Sequence) -> None:
+    categories = [
+        json.loads(line)
+        for run_dir in sequence.run_dirs()
+        for line in (run_dir / CATEGORIES_FILE).read_bytes().splitlines()
+    ]
+    records = [*archived(sequence), *categories]
+    assert {record["type"] for record in records} == {"article", "removed", "category"}
+    assert {record["version"] for record in records if record["type"] == "article"} == {1, 2}
+    for record in records:
+        validate(record)

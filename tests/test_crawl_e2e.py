@@ -34,6 +34,7 @@ from crawler.sample_site.expected import (
     site_summary,
 )
 from crawler.sample_site.server import RequestRecord, SampleSite
+from crawler.schema import SCHEMA_VERSION
 from crawler.urls import path_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,7 +147,10 @@ def test_each_article_archived_once_and_none_missing(crawl: Crawl) -> None:
 def test_categories_are_exactly_as_expected(crawl: Crawl) -> None:
     lines = (crawl.run_dir / "categories.jsonl").read_text(encoding="utf-8").splitlines()
     categories = {record["url"]: record for record in map(json.loads, lines)}
-    assert categories == expected_categories(crawl.origin)
+    assert categories == {
+        url: {**category, "schema_version": SCHEMA_VERSION}
+        for url, category in expected_categories(crawl.origin).items()
+    }
 
 
 def test_manifest_counts_what_happened(crawl: Crawl) -> None:
@@ -183,7 +187,7 @@ def test_category_spider_archives_one_category_and_its_articles(tmp_path: Path) 
         c for c in expected_categories(crawl.origin).values() if c["name"] == "Documentary"
     ]
     lines = (crawl.run_dir / "categories.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == [category]
+    assert [json.loads(line) for line in lines] == [{**category, "schema_version": SCHEMA_VERSION}]
 
     expected = expected_records(crawl.origin) | expected_duplicates(crawl.origin)
     records = crawl.records()

@@ -6,10 +6,12 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from crawler.archive.atomic import atomic_write
 from crawler.archive.shards import ShardInfo, encode_record
 from crawler.items import Category, CategoryPage
+from crawler.schema import with_schema_version
 from crawler.urls import canonicalize, drop_param
 
 CATEGORIES_FILE = "categories.jsonl"
@@ -45,10 +47,20 @@ def merge_category_pages(pages: Iterable[CategoryPage]) -> list[Category]:
     return merged
 
 
+def category_record(category: Category) -> dict[str, Any]:
+    """A category as ``categories.jsonl`` holds it: its fields, then ``schema_version``.
+
+    >>> category_record(Category(name="Film", url="https://a.example/c", articles=[]))
+    {'type': 'category', 'name': 'Film', 'url': 'https://a.example/c', 'articles': [], \
+'schema_version': 1}
+    """
+    return with_schema_version(dataclasses.asdict(category))
+
+
 def write_categories(run_dir: Path, categories: Iterable[Category]) -> ShardInfo:
     """Publish ``categories.jsonl`` atomically (written even when empty, so every complete run
     has the same files) and describe it for the manifest."""
-    lines = [encode_record(dataclasses.asdict(category)) for category in categories]
+    lines = [encode_record(category_record(category)) for category in categories]
     data = b"".join(lines)
     atomic_write(run_dir / CATEGORIES_FILE, data)
     return ShardInfo(CATEGORIES_FILE, len(lines), hashlib.sha256(data).hexdigest())

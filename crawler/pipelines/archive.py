@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
 
-from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
@@ -26,7 +25,13 @@ from crawler.failure_stats import PAGES_FAILED_PREFIX
 from crawler.items import Article, CategoryPage
 from crawler.outcomes import WRITTEN_KEY, article_counts
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
-from crawler.pipelines.kinds import article_record, is_article, is_category_page, is_removed
+from crawler.pipelines.kinds import (
+    archive_record,
+    category_page,
+    is_article,
+    is_category_page,
+    is_removed,
+)
 from crawler.pipelines.validate import DROPPED_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -45,18 +50,6 @@ def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
         for key, value in stats.items()
         if key.startswith(prefix)
     }
-
-
-def _category_page(item: Any) -> CategoryPage:
-    if isinstance(item, CategoryPage):
-        return item
-    adapter = ItemAdapter(item)
-    return CategoryPage(
-        name=str(adapter["name"]),
-        url=str(adapter["url"]),
-        page=int(adapter["page"]),
-        articles=[str(url) for url in adapter.get("articles") or ()],
-    )
 
 
 def run_counts(stats: Mapping[str, Any], categories: ShardInfo) -> Counts:
@@ -233,15 +226,14 @@ class ArchivePipeline:
                 raise DropItem("archive write failed earlier", log_level="DEBUG")
             try:
                 self._capture(item)
-                record = article_record(item) if is_article(item) else ItemAdapter(item).asdict()
-                self._writer.write(record)
+                self._writer.write(archive_record(item))
             except OSError as exc:
                 self._fail(exc)
                 raise DropItem(f"archive write failed: {exc}", log_level="DEBUG") from None
             if is_article(item):
                 self.stats.inc_value(WRITTEN_KEY)
         elif is_category_page(item):
-            self._category_pages.add_category_page(_category_page(item))
+            self._category_pages.add_category_page(category_page(item))
         return item
 
     def _capture(self, item: Any) -> None:

@@ -8,6 +8,7 @@ from itemadapter import ItemAdapter
 
 from crawler.contract import ARTICLE_FIELDS
 from crawler.items import Article, CategoryPage, PageGone, Removed
+from crawler.schema import with_schema_version
 
 #: ``type`` value a plain-dict ``CategoryPage`` carries (the dataclass has no ``type`` field,
 #: since it is never written as is).
@@ -49,3 +50,24 @@ def article_record(item: Any) -> dict[str, Any]:
     ordered = {key: record[key] for key in ARTICLE_FIELDS if key in record}
     ordered.update(record)
     return ordered
+
+
+def archive_record(item: Any) -> dict[str, Any]:
+    """An article or removed item as the archive writes it: its record, then
+    ``schema_version`` (``crawler.schema``). Extraction (``extract_article``) stops at
+    ``article_record``; this is what the schema validates and the shard stores."""
+    record = article_record(item) if is_article(item) else ItemAdapter(item).asdict()
+    return with_schema_version(record)
+
+
+def category_page(item: Any) -> CategoryPage:
+    """A category-page item, dataclass or dict, as a ``CategoryPage``."""
+    if isinstance(item, CategoryPage):
+        return item
+    adapter = ItemAdapter(item)
+    return CategoryPage(
+        name=str(adapter["name"]),
+        url=str(adapter["url"]),
+        page=int(adapter["page"]),
+        articles=[str(url) for url in adapter.get("articles") or ()],
+    )

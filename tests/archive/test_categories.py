@@ -11,6 +11,7 @@ from crawler.archive.categories import (
     write_categories,
 )
 from crawler.items import Category
+from crawler.schema import SCHEMA_VERSION
 from tests.factories import article_url, category_url, make_category_page
 
 
@@ -60,6 +61,7 @@ def test_write_categories_describes_the_file(tmp_path: Path) -> None:
         "name": "Кино",
         "url": category_url("kino"),
         "articles": [article_url(1)],
+        "schema_version": SCHEMA_VERSION,
     }
     assert "Кино".encode() in data
 

@@ -21,6 +21,7 @@ from crawler.archive.warc import read_record
 from crawler.coverage import COVERAGE_FIELDS
 from crawler.items import Capture
 from crawler.pipelines.archive import ArchivePipeline
+from crawler.schema import SCHEMA_VERSION
 from tests.factories import (
     article_dict,
     article_url,
@@ -147,7 +148,7 @@ def test_article_record_is_the_item_in_field_order(tmp_path: Path) -> None:
     run_dir = run(pipeline, crawler, [article])
 
     line = (run_dir / "articles-00001.jsonl").read_bytes().decode()
-    expected = article.to_record()
+    expected = {**article.to_record(), "schema_version": SCHEMA_VERSION}
     assert json.loads(line) == expected
     assert list(json.loads(line)) == list(expected)
     assert line.startswith('{"type":"article","url":')
@@ -160,7 +161,7 @@ def test_dict_article_is_written_in_contract_key_order(tmp_path: Path) -> None:
     run_dir = run(pipeline, crawler, [shuffled])
 
     [record] = read_jsonl(run_dir / "articles-00001.jsonl")
-    assert list(record) == [*make_article(1).to_record(), "extra"]
+    assert list(record) == [*make_article(1).to_record(), "extra", "schema_version"]
 
 
 def test_gzip_setting_writes_gzip_shards(tmp_path: Path) -> None:
@@ -200,12 +201,14 @@ def test_category_pages_merge_in_page_order(tmp_path: Path) -> None:
             "name": "Film history",
             "url": category_url("film-history"),
             "articles": [article_url(n) for n in (3, 4, 1)],
+            "schema_version": SCHEMA_VERSION,
         },
         {
             "type": "category",
             "name": "National cinemas",
             "url": category_url("national-cinemas"),
             "articles": [article_url(n) for n in (1, 2, 5, 7)],
+            "schema_version": SCHEMA_VERSION,
         },
     ]
     assert crawler.stats is not None
