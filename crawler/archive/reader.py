@@ -1,0 +1,316 @@
+"""Reading an archive: the records of every run folder, or each article's latest version.
+
+``iter_records(archive_dir)`` yields the latest version of every article still on the site;
+``load_dataframe(archive_dir)`` the same as a pandas DataFrame (the ``pandas`` extra). Neither
+needs Scrapy, Twisted or lxml: ``import crawler.archive`` loads none of them.
+
+What is read. A run folder with a ``manifest.json`` is read exactly as its manifest lists it
+(its shards in order, then its ``categories.jsonl``). A run without one (stopped, killed, or
+still running) contributes the shards it has published under their final names, in number
+order: a shard gets its final name only once complete (``crawler.archive.atomic``), and the
+crawl state counts their records as archived, so they are often the only copy of those
+versions. ``.open`` files are never read. ``unfinished=False`` reads only runs with a manifest.
+
+Run order. Runs are read oldest first, by the UTC start time in the folder's name
+(``site-20261125T131500Z``). A reparse folder (``reparse-site-20261125T131500Z-<now>``,
+``scrapy reparse``) repeats its source run's records with today's extraction: it is read right
+after its source, not at the time it was made, so a reparse of an old run never brings back
+an article a later run found removed.
+
+Latest versions. With ``latest=True`` an article (keyed by ``id``) is its record with the
+highest ``version``; equal versions (a reparse and its source, two workers of one distributed
+run) go to the later run, then the later ``fetched_at``, then the later line. An article whose
+last event is a ``removed`` record (that is, a removal read after its latest version) is
+skipped. This takes two passes over the shards: the first keeps one small entry per article
+(its id, version, run, ``fetched_at`` and position), the second parses and yields only the
+winning lines, skipping shards that hold none. Memory grows with the number of articles, not
+with their size or their versions: about 350 bytes an article at its peak (10 MB for 30,000
+articles of 12 kB, read at 80 MB/s on this project's 2-core machine; 150 MB/s without
+``latest``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+from crawler.archive.manifest import MANIFEST_FILE
+from crawler.archive.recover import SHARD_NAME, shard_lines
+
+if TYPE_CHECKING:
+    import pandas
+
+#: The record types: an article version, an article found gone, a category.
+ARTICLE = "article"
+REMOVED = "removed"
+CATEGORY = "category"
+
+_STAMP = re.compile(r"\d{8}T\d{6}Z")
+_REPARSE_PREFIX = "reparse-"
+#: The ``p`` parameter of a URL's query (not of its fragment).
+_P_PARAM = re.compile(r"^[^#?]*\?(?:[^#]*?&)??p=([^&#]+)")
+
+
+def article_key(record: dict[str, Any]) -> str:
+    """What identifies an article across runs: its ``id``; for a record without one (a
+    ``removed`` record of an article the state knew only by URL), the ``p`` parameter of its
+    URL, else the URL itself.
+
+    >>> article_key({"id": "0211227", "url": "https://articles.example/page.php?p=0211227"})
+    '0211227'
+    >>> article_key({"id": None, "url": "https://articles.example/page.php?p=0211227"})
+    '0211227'
+    """
+    ident = record.get("id")
+    if ident:
+        return str(ident)
+    url = str(record.get("url") or "")
+    return url_article_id(url) or url
+
+
+def url_article_id(url: str) -> str | None:
+    """The article id an article URL names (its ``p`` parameter), or ``None``.
+
+    >>> url_article_id("https://articles.example/page.php?p=0211227")
+    '0211227'
+    >>> url_article_id("https://articles.example/category.php?c=film") is None
+    True
+    """
+    # A regular expression, not urlsplit and parse_qs: 20 times faster, and exports call this
+    # for every related link.
+    found = _P_PARAM.search(url)
+    if found is None:
+        return None
+    value = found[1]
+    return unquote_plus(value) if "%" in value or "+" in value else value
+
+
+@dataclass(frozen=True, slots=True)
+class RunFolder:
+    """A run folder as the reader sees it: its completed shards and categories file."""
+
+    path: Path
+    shards: tuple[Path, ...]
+    #: ``categories.jsonl`` of a finished run (``None`` for an unfinished one).
+    categories: Path | None
+    #: Category records the manifest counts in it (0 for an empty one).
+    category_records: int
+    finished: bool
+
+    @property
+    def order(self) -> tuple[str, int]:
+        """Where the run sits in the archive's history: its crawl's start (a reparse folder
+        takes its source's), then how many reparses deep it is."""
+        name = self.path.name
+        depth = 0
+        while name.startswith(_REPARSE_PREFIX):
+            name = name.removeprefix(_REPARSE_PREFIX)
+            depth += 1
+        stamp = _STAMP.search(name)
+        return (stamp[0] if stamp else "", depth)
+
+
+def _shard_number(path: Path) -> int:
+    match = SHARD_NAME.fullmatch(path.name)
+    return int(match[1]) if match else 0
+
+
+def _run_folder(path: Path) -> RunFolder:
+    manifest_path = path / MANIFEST_FILE
+    if not manifest_path.exists():
+        published = sorted(
+            (child for child in path.iterdir() if SHARD_NAME.fullmatch(child.name)),
+            key=_shard_number,
+        )
+        return RunFolder(path, tuple(published), None, 0, finished=False)
+    try:
+        manifest = json.loads(manifest_path.read_bytes())
+        shards = tuple(path / str(entry["name"]) for entry in manifest["shards"])
+        categories = manifest.get("categories") or {}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{manifest_path}: unreadable manifest: {exc}") from exc
+    return RunFolder(
+        path,
+        shards,
+        path / str(categories["name"]) if categories.get("name") else None,
+        int(categories.get("records", 0)),
+        finished=True,
+    )
+
+
+def _is_run(path: Path) -> bool:
+    return (path / MANIFEST_FILE).exists() or any(
+        SHARD_NAME.fullmatch(child.name.removesuffix(".open")) for child in path.iterdir()
+    )
+
+
+def run_folders(archive_dir: str | os.PathLike[str], *, unfinished: bool = True) -> list[RunFolder]:
+    """The run folders of ``archive_dir`` (or ``archive_dir`` itself if it is one), in run
+    order. ``FileNotFoundError`` / ``NotADirectoryError`` for a path that is not a folder."""
+    root = Path(archive_dir)
+    if not root.exists():
+        raise FileNotFoundError(f"no archive folder {str(root)!r}")
+    if not root.is_dir():
+        raise NotADirectoryError(f"{str(root)!r} is not a folder")
+    folders = [root] if _is_run(root) else [child for child in root.iterdir() if child.is_dir()]
+    runs = [_run_folder(folder) for folder in folders if _is_run(folder)]
+    runs = [run for run in runs if run.finished or unfinished]
+    return sorted(runs, key=lambda run: (run.order, run.path.name))
+
+
+def shard_paths(archive_dir: str | os.PathLike[str], *, unfinished: bool = True) -> list[str]:
+    """The completed shards ``iter_records`` reads, in run order, as path strings: the file
+    list to give DuckDB's ``read_json`` or pandas, which would otherwise glob ``.open`` files
+    (a shard still being written, or left by a killed crawl) too."""
+    return [
+        str(shard)
+        for run in run_folders(archive_dir, unfinished=unfinished)
+        for shard in run.shards
+    ]
+
+
+def _check_type(type: str | None) -> None:
+    if type not in (None, ARTICLE, REMOVED, CATEGORY):
+        raise ValueError(f"unknown record type {type!r}: article, removed, category or None")
+
+
+def iter_records(
+    archive_dir: str | os.PathLike[str],
+    type: str | None = ARTICLE,
+    latest: bool = True,
+    *,
+    unfinished: bool = True,
+) -> Iterator[dict[str, Any]]:
+    """The records of every completed shard (and ``categories.jsonl``) of every run folder
+    of ``archive_dir``, oldest run first; ``archive_dir`` may also be one run folder.
+
+    ``type``: ``"article"`` (default), ``"removed"``, ``"category"``, or ``None`` for all.
+    ``latest=True``: each article's latest version, skipping articles whose last event is a
+    removal; ``removed`` records of articles still gone (their last one each); the category
+    records of the latest run that wrote any. ``latest=False``: every record as stored, old
+    versions and reparse copies included. ``unfinished=False``: only runs with a manifest.
+
+    Shards are plain ``.jsonl`` or ``.jsonl.gz``; records come out as dicts, in run, shard
+    and line order. See the module docstring for what is read and what memory it takes.
+    """
+    _check_type(type)
+    runs = run_folders(archive_dir, unfinished=unfinished)
+    shards = [shard for run in runs for shard in run.shards]
+    if type in (None, ARTICLE, REMOVED):
+        if latest:
+            yield from _latest(runs, want_articles=type != REMOVED, want_removed=type != ARTICLE)
+        else:
+            for record in _records(shards):
+                if type is None or record.get("type") == type:
+                    yield record
+    if type in (None, CATEGORY):
+        yield from _categories(runs, latest=latest)
+
+
+def _records(shards: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    for shard in shards:
+        for line in shard_lines(shard):
+            yield json.loads(line)
+
+
+def _categories(runs: Sequence[RunFolder], *, latest: bool) -> Iterator[dict[str, Any]]:
+    with_categories = [run for run in runs if run.categories and run.category_records]
+    if latest:
+        # The site's categories as the latest run that listed any saw them (a distributed
+        # run writes them in one worker's folder, the others' files are empty).
+        with_categories = with_categories[-1:]
+    for run in with_categories:
+        assert run.categories is not None
+        for line in run.categories.read_bytes().splitlines():
+            if line.strip():
+                yield json.loads(line)
+
+
+def _latest(
+    runs: Sequence[RunFolder], *, want_articles: bool, want_removed: bool
+) -> Iterator[dict[str, Any]]:
+    shards: list[Path] = []
+    starts: list[int] = []  # position of each shard's first line
+    #: key -> (version, run rank, fetched_at, position) of its latest version.
+    best: dict[str, tuple[int, int, str, int]] = {}
+    #: key -> position of its last removed record.
+    gone: dict[str, int] = {}
+    position = 0
+    ranks = {order: rank for rank, order in enumerate(sorted({run.order for run in runs}))}
+    for run in runs:
+        rank = ranks[run.order]
+        for shard in run.shards:
+            shards.append(shard)
+            starts.append(position)
+            for line in shard_lines(shard):
+                record = json.loads(line)
+                kind = record.get("type")
+                if kind == ARTICLE:
+                    key = article_key(record)
+                    entry = (
+                        int(record.get("version") or 0),
+                        rank,
+                        str(record.get("fetched_at") or ""),
+                        position,
+                    )
+                    held = best.get(key)
+                    if held is None or entry > held:
+                        best[key] = entry
+                elif kind == REMOVED:
+                    gone[article_key(record)] = position
+                position += 1
+    winners: set[int] = set()
+    if want_articles:
+        winners.update(entry[3] for key, entry in best.items() if gone.get(key, -1) < entry[3])
+    if want_removed:
+        winners.update(
+            removed for key, removed in gone.items() if key not in best or removed > best[key][3]
+        )
+    best.clear()
+    gone.clear()
+    yield from _lines_at(shards, starts, position, winners)
+
+
+def _lines_at(
+    shards: Sequence[Path], starts: Sequence[int], end: int, positions: set[int]
+) -> Iterator[dict[str, Any]]:
+    """The records at ``positions`` (numbered across ``shards`` as ``_latest`` did), in
+    order; shards holding none of them are not opened."""
+    ordered = sorted(positions)
+    for index, shard in enumerate(shards):
+        first = starts[index]
+        last = starts[index + 1] if index + 1 < len(shards) else end
+        at = bisect_left(ordered, first)
+        if at == len(ordered) or ordered[at] >= last:
+            continue
+        for position, line in enumerate(shard_lines(shard), start=first):
+            if position in positions:
+                yield json.loads(line)
+
+
+def load_dataframe(
+    archive_dir: str | os.PathLike[str],
+    type: str | None = ARTICLE,
+    latest: bool = True,
+    *,
+    unfinished: bool = True,
+) -> pandas.DataFrame:
+    """``iter_records(...)`` as a pandas DataFrame, one row per record, columns in record key
+    order; list and object fields (``blocks``, ``related``) stay Python lists and dicts.
+    Needs the ``pandas`` extra (``pip install 'evergreen-crawler[pandas]'``)."""
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError(
+            "load_dataframe needs pandas, an optional extra: "
+            "pip install 'evergreen-crawler[pandas]' (iter_records needs nothing)"
+        ) from exc
+    records = list(iter_records(archive_dir, type, latest, unfinished=unfinished))
+    return pandas.DataFrame.from_records(records) if records else pandas.DataFrame()

@@ -1,0 +1,57 @@
+"""``scrapy export <archive_dir> --format parquet|csv|jsonl --out PATH [--related-edges PATH]``:
+the latest version of every article, and optionally the related-link graph as an edge table.
+
+Exit statuses: 0 written; 1 the export could not be made (no such archive folder, pyarrow
+missing for Parquet, an output path that cannot be written, an unreadable shard); 2 usage
+errors (a missing argument, an unknown format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.archive.export import FORMATS, ExportError, export
+
+
+class Command(ScrapyCommand):
+    requires_crawler_process = False
+    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "<archive_dir> --format parquet|csv|jsonl --out PATH [--related-edges PATH]"
+
+    def short_desc(self) -> str:
+        return "Export the latest version of every article as Parquet, CSV or JSON Lines"
+
+    def long_desc(self) -> str:
+        return (
+            "Writes each article's latest version (removed articles left out) from every run "
+            "folder of the archive. In Parquet, blocks and related are nested columns; in CSV "
+            "they are JSON text. --related-edges also writes the related links as a table of "
+            "(source_id, target_id, position, target_url). Files are replaced atomically."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--format", dest="format", choices=FORMATS, required=True)
+        parser.add_argument("--out", dest="out", metavar="PATH", required=True)
+        parser.add_argument("--related-edges", dest="related_edges", metavar="PATH")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one archive folder (or run folder)", print_help=False)
+        try:
+            outcome = export(Path(args[0]), Path(opts.out), opts.format, edges=opts.related_edges)
+        except (ExportError, OSError, ValueError) as exc:
+            print(f"error: scrapy export: {exc}", file=sys.stderr)
+            self.exitcode = 1
+            return
+        print(f"export: {outcome.articles} articles -> {opts.out} ({opts.format})")
+        if outcome.edges is not None:
+            print(f"export: {outcome.edges} related links -> {opts.related_edges}")
