@@ -9,7 +9,7 @@ FUZZ_STAMP := $(VENV)/.installed-fuzz
 BENCH_STAMP := $(VENV)/.installed-bench
 FUZZ_RUNS ?= 20000
 
-.PHONY: demo test lint fuzz bench redis-server sample-site clean
+.PHONY: demo test lint fuzz bench redis-server chromium sample-site clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -59,6 +59,15 @@ redis-server:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 	@redis-server --version
+
+# The HTML report's test opens the report in headless Chromium (Debian's package): installs it
+# where apt-get can (as root, or through sudo), as redis-server above.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  command -v apt-get >/dev/null || { echo "chromium missing and no apt-get: install it" >&2; exit 1; }; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
 
 # Regenerates the bundled site and the per-variant fixtures (tests check both are current).
 sample-site: $(BASE_STAMP)

@@ -8,6 +8,7 @@ The directory is fsynced after the rename so the new name itself survives a powe
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 #: Suffix of a file still being written; never part of a finished archive.
@@ -57,3 +58,22 @@ def atomic_write(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     publish(tmp, path)
+
+
+def atomic_replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``, replacing any file there, so that a reader sees the old
+    content or all of the new, never a part (for derived files such as reports, which are
+    regenerated; archive files use :func:`atomic_write`, which never replaces)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=OPEN_SUFFIX, dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.chmod(0o644)  # mkstemp's 0600 would hide the report from everyone else
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)

@@ -65,10 +65,13 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]
     return [line(cells[0]), line(["-" * w for w in widths]), *(line(row) for row in cells[1:])]
 
 
-def run_table(runs: Sequence[Run]) -> list[str]:
-    """One line per run: when, which spider, how it ended, and what became of its articles."""
-    header = ("run", "started", "spider", *OUTCOMES, "failed", "alarms")
-    rows: list[Sequence[object]] = []
+#: The run table's columns: the text table's header and the HTML report's.
+RUN_HEADER: tuple[str, ...] = ("run", "started", "spider", *OUTCOMES, "failed", "alarms")
+
+
+def run_rows(runs: Sequence[Run]) -> list[tuple[object, ...]]:
+    """One row per run: when, which spider, how it ended, and what became of its articles."""
+    rows: list[tuple[object, ...]] = []
     for run in runs:
         if run.manifest is None:
             rows.append(
@@ -86,10 +89,19 @@ def run_table(runs: Sequence[Run]) -> list[str]:
                 len(run.manifest.get("alarms", [])),
             )
         )
-    return _table(header, rows)
+    return rows
 
 
-def category_table(run: Run) -> list[str]:
+def run_table(runs: Sequence[Run]) -> list[str]:
+    """The run table as text, one line per run."""
+    return _table(RUN_HEADER, run_rows(runs))
+
+
+#: The category table's columns.
+CATEGORY_HEADER: tuple[str, ...] = ("category", "listed", "new", "changed")
+
+
+def category_rows(run: Run) -> list[tuple[str, int, int, int]]:
     """Per category of ``run``: articles its listings link to, and its new and changed
     records."""
     written: Counter[tuple[str, str]] = Counter()
@@ -104,11 +116,21 @@ def category_table(run: Run) -> list[str]:
             category = json.loads(line)
             listed[str(category["name"])] = len(category.get("articles", []))
     names = sorted(set(listed) | {name for name, _ in written})
-    rows = [
+    return [
         (name, listed.get(name, 0), written[name, "new"], written[name, "changed"])
         for name in names
     ]
-    return _table(("category", "listed", "new", "changed"), rows)
+
+
+def category_table(run: Run) -> list[str]:
+    """The category table of ``run`` as text."""
+    return _table(CATEGORY_HEADER, category_rows(run))
+
+
+def latest_crawl(runs: Sequence[Run]) -> Run | None:
+    """The last finished run of ``runs`` that crawled (not a reparse), or ``None``."""
+    crawls = [run for run in runs if run.manifest and run.manifest.get("spider") != REPARSE]
+    return crawls[-1] if crawls else None
 
 
 def report(archive: Path) -> list[str]:
@@ -117,9 +139,7 @@ def report(archive: Path) -> list[str]:
     if not runs:
         return [f"no runs in {archive}"]
     lines = [f"{len(runs)} run(s) in {archive}", "", *run_table(runs)]
-    crawls = [run for run in runs if run.manifest and run.manifest.get("spider") != REPARSE]
-    if crawls:
-        latest = crawls[-1]
+    if latest := latest_crawl(runs):
         lines += [
             "",
             f"categories of the latest crawl, {latest.path.name}:",

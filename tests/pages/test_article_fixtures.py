@@ -17,18 +17,29 @@ from crawler import extract_article
 from crawler.contract import ARTICLE_FIELDS
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "article"
-CASES = sorted(path.name for path in FIXTURES.iterdir() if (path / "page.html").exists())
+
+
+def discover(root: Path = FIXTURES) -> list[str]:
+    """The cases under ``root``: every folder with a ``page.html``."""
+    return sorted(path.name for path in root.iterdir() if (path / "page.html").exists())
+
+
+CASES = discover()
 SPECIMEN_EXPECTED = (
     Path(__file__).parents[3] / "shared" / "site" / "expected" / "article-0211227.json"
 )
 
 
-@cache
-def load(case: str) -> tuple[bytes, str, Any]:
-    folder = FIXTURES / case
+def read_case(folder: Path) -> tuple[bytes, str, Any]:
+    """A case folder's page, the URL it was fetched from, and its expected record."""
     url = (folder / "url.txt").read_text(encoding="utf-8").strip()
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     return (folder / "page.html").read_bytes(), url, expected
+
+
+@cache
+def load(case: str) -> tuple[bytes, str, Any]:
+    return read_case(FIXTURES / case)
 
 
 @cache
