@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,9 @@ def test_a_record_with_a_capture_gets_the_validators_its_page_answered_with(
     run_dir.mkdir()
     writer = WarcWriter(run_dir, max_bytes=1 << 20, operator="mailto:a@example.org")
     page = capture(1)
-    page.headers.append(("Last-Modified", "Wed, 06 Aug 2025 09:00:00 GMT"))
+    page = replace(
+        page, headers=[*page.headers, ("Last-Modified", "Wed, 06 Aug 2025 09:00:00 GMT")]
+    )
     pointer = writer.write(page)
     writer.close()
     damaged = {**pointer.to_dict(), "record_id": "<urn:uuid:00000000-0000-0000-0000-000000000000>"}
