@@ -55,7 +55,6 @@ class Crawl:
     rerun: Counter[tuple[str, int]] = field(default_factory=Counter)
     #: The folders of the first run (the killed worker's, the survivor's).
     first: list[Path] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
 
     def command(self, worker: str, step: str) -> list[str]:
         command = [sys.executable, "-m", "scrapy", "crawl", "site"]
@@ -93,7 +92,6 @@ def wait(process: subprocess.Popen[str]) -> int:
 def crawl(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     with LargeSite(ARTICLES) as site:
         run = Crawl(tmp_path_factory.mktemp("workers"), site, redis_url)
-        started = time.monotonic()
         killed, survivor = run.start("a", "first"), run.start("b", "first")
         deadline = time.monotonic() + 300
         while site.article_fetches() < KILL_AT and time.monotonic() < deadline:
@@ -102,17 +100,14 @@ def crawl(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         killed.communicate()
         run.killed_at = site.article_fetches()
         run.exits["b"] = wait(survivor)
-        run.seconds["first"] = time.monotonic() - started
         run.first_downloads = site.article_fetches()
         run.expected = {i: site.expected_record(i) for i in site.article_ids()}
         run.first = run.run_dirs()
 
         site.reset_counts()
-        started = time.monotonic()
         again = [run.start(worker, "rerun") for worker in ("a", "b")]
         for worker, process in zip(("a", "b"), again, strict=True):
             run.exits[f"rerun-{worker}"] = wait(process)
-        run.seconds["rerun"] = time.monotonic() - started
         run.rerun = site.counts()
         yield run
 
@@ -181,6 +176,3 @@ def test_a_rerun_by_two_workers_is_incremental(crawl: Crawl) -> None:
     assert unchanged == ARTICLES
     assert crawl.rerun["article", 304] >= 0.99 * ARTICLES
 
-
-def test_the_crawl_takes_well_under_two_minutes(crawl: Crawl) -> None:
-    assert crawl.seconds["first"] + crawl.seconds["rerun"] < 120, crawl.seconds
