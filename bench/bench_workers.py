@@ -38,9 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.sample_site.large import LargeSite  # noqa: E402
-from tests.redis_server import MISSING, RedisServer, free_port  # noqa: E402
+from tests.redis_server import MISSING as MISSING  # noqa: E402
+from tests.redis_server import RedisServer, free_port  # noqa: E402
 
 FAST = {"AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "INFO"}
+#: Every core this benchmark may use, read before ``bench/run.py`` pins itself to one of them.
+CPUS = frozenset(os.sched_getaffinity(0))
 _RESPONSES = re.compile(r"'downloader/response_count': (\d+)")
 _ELAPSED = re.compile(r"'elapsed_time_seconds': ([\d.]+)")
 
@@ -86,6 +89,11 @@ def served(articles: int, separate: bool) -> Iterator[str]:
         server.wait()
 
 
+def _any_core() -> None:
+    """A worker may run on any core, not only on the one the caller may be pinned to."""
+    os.sched_setaffinity(0, CPUS)
+
+
 def crawl(base_url: str, work: Path, workers: int, redis_url: str | None) -> Crawl:
     work.mkdir(parents=True)
     logs = [work / f"worker-{n}.log" for n in range(workers)]
@@ -105,7 +113,9 @@ def crawl(base_url: str, work: Path, workers: int, redis_url: str | None) -> Cra
         args = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={base_url}"]
         for name, value in settings.items():
             args += ["-s", f"{name}={value}"]
-        processes.append(subprocess.Popen(args, cwd=ROOT, stderr=subprocess.DEVNULL))
+        processes.append(
+            subprocess.Popen(args, cwd=ROOT, stderr=subprocess.DEVNULL, preexec_fn=_any_core)
+        )
     cpu = 0.0
     for process in processes:
         _pid, status, usage = os.wait4(process.pid, 0)
@@ -120,6 +130,61 @@ def crawl(base_url: str, work: Path, workers: int, redis_url: str | None) -> Cra
     return Crawl(workers, pages, wall, elapsed, cpu)
 
 
+def measure(articles: int, rounds: int, *, separate: bool, sqlite: bool) -> dict[str, list[Crawl]]:
+    """Alternated rounds of one worker and two (and one SQLite crawl) on one generated site."""
+    if MISSING:
+        raise RuntimeError(MISSING)
+    results: dict[str, list[Crawl]] = {"sqlite, 1 process": [], "1 worker": [], "2 workers": []}
+    modes: list[tuple[str, int]] = [("1 worker", 1), ("2 workers", 2)]
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp,
+        RedisServer() as redis,
+        served(articles, separate) as base_url,
+    ):
+        for round_ in range(rounds):
+            order = modes if round_ % 2 == 0 else modes[::-1]
+            for name, workers in order:
+                folder = Path(tmp) / f"{round_}-{workers}"
+                results[name].append(crawl(base_url, folder, workers, redis.url))
+                shutil.rmtree(folder)
+            if sqlite:
+                folder = Path(tmp) / f"{round_}-sqlite"
+                results["sqlite, 1 process"].append(crawl(base_url, folder, 1, None))
+                shutil.rmtree(folder)
+            print(f"workers: round {round_ + 1} of {rounds} done", file=sys.stderr, flush=True)
+    return results
+
+
+def report_lines(
+    results: dict[str, list[Crawl]], articles: int, rounds: int, *, separate: bool
+) -> list[str]:
+    where = "a process of its own" if separate else "the benchmark's process"
+    lines = [
+        f"{articles:,} articles, {rounds} rounds, site served from {where}, "
+        f"{len(os.sched_getaffinity(0))} CPUs",
+        "",
+        "| crawl | pages | wall pages/s (each round) | crawl pages/s (each round) | CPU s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, crawls in results.items():
+        if not crawls:
+            continue
+        walls = ", ".join(f"{c.wall_rate:.0f}" for c in crawls)
+        rates = ", ".join(f"{c.crawl_rate:.0f}" for c in crawls)
+        cpu = statistics.median(c.cpu_seconds for c in crawls)
+        lines.append(f"| {name} | {crawls[0].pages} | {walls} | {rates} | {cpu:.1f} |")
+    one, two = results["1 worker"], results["2 workers"]
+    wall = max(c.wall_rate for c in two) / max(c.wall_rate for c in one)
+    rate = max(c.crawl_rate for c in two) / max(c.crawl_rate for c in one)
+    pairs = [b.crawl_rate / a.crawl_rate for a, b in zip(one, two, strict=True)]
+    lines += [
+        "",
+        f"two workers / one worker, best of each: {rate:.2f}x crawl pages/s, {wall:.2f}x wall "
+        f"pages/s (crawl pages/s ratio per round: {', '.join(f'{r:.2f}' for r in pairs)})",
+    ]
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=3_000)
@@ -129,44 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if MISSING:
         parser.error(MISSING)
-    results: dict[str, list[Crawl]] = {"sqlite, 1 process": [], "1 worker": [], "2 workers": []}
-    modes: list[tuple[str, int]] = [("1 worker", 1), ("2 workers", 2)]
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp,
-        RedisServer() as redis,
-        served(args.articles, args.site_process) as base_url,
-    ):
-        for round_ in range(args.rounds):
-            order = modes if round_ % 2 == 0 else modes[::-1]
-            for name, workers in order:
-                folder = Path(tmp) / f"{round_}-{workers}"
-                results[name].append(crawl(base_url, folder, workers, redis.url))
-                shutil.rmtree(folder)
-            if not args.no_sqlite:
-                folder = Path(tmp) / f"{round_}-sqlite"
-                results["sqlite, 1 process"].append(crawl(base_url, folder, 1, None))
-                shutil.rmtree(folder)
-            print(f"round {round_ + 1} of {args.rounds} done", file=sys.stderr, flush=True)
-    where = "a process of its own" if args.site_process else "the benchmark's process"
-    print(f"## {args.articles:,} articles, {args.rounds} rounds, site served from {where}")
-    print(f"{len(os.sched_getaffinity(0))} CPUs")
-    print("| crawl | pages | wall pages/s (each round) | crawl pages/s (each round) | CPU s |")
-    print("| --- | --- | --- | --- | --- |")
-    for name, crawls in results.items():
-        if not crawls:
-            continue
-        walls = ", ".join(f"{c.wall_rate:.0f}" for c in crawls)
-        rates = ", ".join(f"{c.crawl_rate:.0f}" for c in crawls)
-        cpu = statistics.median(c.cpu_seconds for c in crawls)
-        print(f"| {name} | {crawls[0].pages} | {walls} | {rates} | {cpu:.1f} |")
-    one, two = results["1 worker"], results["2 workers"]
-    wall = max(c.wall_rate for c in two) / max(c.wall_rate for c in one)
-    rate = max(c.crawl_rate for c in two) / max(c.crawl_rate for c in one)
-    pairs = [b.crawl_rate / a.crawl_rate for a, b in zip(one, two, strict=True)]
-    print(
-        f"two workers / one worker, best of each: {rate:.2f}x crawl pages/s, {wall:.2f}x wall "
-        f"pages/s (crawl pages/s ratio per round: {', '.join(f'{r:.2f}' for r in pairs)})"
+    results = measure(
+        args.articles, args.rounds, separate=args.site_process, sqlite=not args.no_sqlite
     )
+    print("\n".join(report_lines(results, args.articles, args.rounds, separate=args.site_process)))
     return 0
 
 

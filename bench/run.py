@@ -9,6 +9,8 @@
 3. The ``site`` crawl, with its state and without, beside a bare link-following Scrapy spider
    on generated sites of 3,000 and 30,000 articles (``bench_crawl.py``; ``--quick``: 3,000
    only).
+4. One ``site`` worker against two sharing a local Redis, 3,000 articles (``bench_workers.py``;
+   skipped, with a line saying so, where ``redis-server`` is not installed).
 
 Progress goes to stderr, the report to stdout (and to ``--output``). The exit status is 1 if a
 part failed or a crawl did not fetch the whole site.
@@ -17,27 +19,23 @@ part failed or a crawl did not fetch the whole site.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib
-import inspect
 import os
 import platform
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_crawl
+import bench_extract
 import bench_extractors
+import bench_workers
 from harness import PINNED, ROOT, pin_site
-
-BENCH = Path(__file__).resolve().parent
 
 
 def progress(line: str) -> None:
@@ -98,55 +96,18 @@ def code_version() -> str:
 # ---- 1. extraction against the parse of the same bytes ----------------------------------------
 
 
-def _table(rows: Sequence[Any]) -> list[str]:
-    """Rows (mappings, dataclasses or sequences) as a Markdown table."""
-    dicts: list[Mapping[str, Any]] = []
-    for row in rows:
-        if dataclasses.is_dataclass(row) and not isinstance(row, type):
-            dicts.append(dataclasses.asdict(row))
-        elif isinstance(row, Mapping):
-            dicts.append(row)
-        else:
-            dicts.append({str(k): v for k, v in enumerate(row)})
-    if not dicts:
-        return ["(no rows)"]
-    columns = list(dicts[0])
-
-    def cell(value: Any) -> str:
-        return f"{value:.3g}" if isinstance(value, float) else str(value)
-
+def extraction_lines() -> list[str]:
+    """The specimen, the long-body page and the median over every article fixture."""
+    rows = bench_extract.measure()
     return [
-        "| " + " | ".join(map(str, columns)) + " |",
-        "|" + " --- |" * len(columns),
-        *("| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in dicts),
+        "## Extraction: ours as a ratio to parsing the same bytes (bench_extract.py)",
+        "",
+        "extract_article / lxml.html.fromstring, best of 50 interleaved rounds",
+        "",
+        "```",
+        bench_extract.report(rows),
+        "```",
     ]
-
-
-def extraction_lines(rounds: int) -> tuple[list[str], bool]:
-    """``bench_extract``'s figures: through its ``measure`` function when it offers one that
-    needs no argument, else as a subprocess whose output is quoted."""
-    title = "## Extraction: ours as a ratio to parsing the same bytes (bench_extract.py)"
-    module = importlib.import_module("bench_extract")
-    measure = getattr(module, "measure", None)
-    if callable(measure) and all(
-        parameter.default is not inspect.Parameter.empty
-        or parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-        for parameter in inspect.signature(measure).parameters.values()
-    ):
-        rows = measure()
-        lines = rows.splitlines() if isinstance(rows, str) else _table(list(rows))
-        return [title, "", *lines], True
-    completed = subprocess.run(
-        [sys.executable, str(BENCH / "bench_extract.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = completed.stdout.rstrip() or completed.stderr.rstrip()
-    ok = completed.returncode == 0
-    status = "" if ok else f" (exit {completed.returncode})"
-    return [title, "", f"`python bench/bench_extract.py`{status}:", "", "```", output, "```"], ok
 
 
 # ---- 2. other extractors ----------------------------------------------------------------------
@@ -175,6 +136,17 @@ def crawl_lines(sizes: Sequence[int], rounds: Sequence[int] | None) -> tuple[lis
     return [title, "", *bench_crawl.report_lines(results)], bench_crawl.complete(results)
 
 
+# ---- 4. workers ------------------------------------------------------------------------------
+
+
+def workers_lines(articles: int, rounds: int) -> list[str]:
+    title = "## One worker against two on a shared Redis (bench_workers.py)"
+    if bench_workers.MISSING:
+        return [title, "", f"skipped: {bench_workers.MISSING}"]
+    results = bench_workers.measure(articles, rounds, separate=False, sqlite=False)
+    return [title, "", *bench_workers.report_lines(results, articles, rounds, separate=False)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="crawl the 3,000-article site only")
@@ -192,16 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     report = machine_lines(started)
     ok = True
 
-    progress("1/3 extraction against the parse of the same bytes")
-    lines, passed = extraction_lines(args.extract_rounds)
-    report += ["", *lines]
-    ok &= passed
-    progress("2/3 trafilatura and newspaper4k")
+    progress("1/4 extraction against the parse of the same bytes")
+    report += ["", *extraction_lines()]
+    progress("2/4 trafilatura and newspaper4k")
     report += ["", *extractors_lines(args.extract_rounds)]
-    progress(f"3/3 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
+    progress(f"3/4 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
     lines, passed = crawl_lines(sizes, args.rounds)
     report += ["", *lines]
     ok &= passed
+    progress("4/4 one worker against two, 3,000 articles")
+    report += ["", *workers_lines(3_000, 3)]
 
     minutes = (time.monotonic() - clock) / 60
     while report[-1] == "":
