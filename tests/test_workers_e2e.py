@@ -175,4 +175,3 @@ def test_a_rerun_by_two_workers_is_incremental(crawl: Crawl) -> None:
     unchanged = sum(manifest(d)["counts"]["articles"]["unchanged"] for d in reruns)
     assert unchanged == ARTICLES
     assert crawl.rerun["article", 304] >= 0.99 * ARTICLES
-
