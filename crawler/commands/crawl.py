@@ -39,6 +39,10 @@ def state_dir_problem(settings: BaseSettings) -> str | None:
     """Why the crawl state cannot be used now (another crawl holds it), or ``None``."""
     if not settings.getbool("STATE_ENABLED", True):
         return None
+    if settings.get("REDIS_URL"):
+        # A worker of a distributed crawl keeps its state in Redis: STATE_DIR is not its to
+        # lock, and probing it would race with the other workers starting beside it.
+        return None
     return state_busy(Path(settings.get("STATE_DIR") or CrawlStateExtension.DEFAULT_DIR))
 
 

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
+from crawler.commands.crawl import state_dir_problem
 from crawler.state.lock import StateLock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,3 +109,13 @@ def test_a_second_crawl_on_a_busy_state_folder_is_refused(tmp_path: Path) -> Non
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "in use by another crawl" in errors[0]
     assert not (tmp_path / "archive").exists() or not list((tmp_path / "archive").iterdir())
+
+
+def test_a_worker_of_a_distributed_crawl_does_not_look_at_state_dir(tmp_path: Path) -> None:
+    # Workers starting together each probed the default STATE_DIR's lock, and one refused
+    # because another was probing it at that moment.
+    settings = Settings({"STATE_DIR": str(tmp_path / "state")})
+    with StateLock(tmp_path / "state"):
+        assert state_dir_problem(settings) is not None
+        settings.set("REDIS_URL", "redis://127.0.0.1:6379/0")
+        assert state_dir_problem(settings) is None
