@@ -161,7 +161,7 @@ def report_lines(
     where = "a process of its own" if separate else "the benchmark's process"
     lines = [
         f"{articles:,} articles, {rounds} rounds, site served from {where}, "
-        f"{len(os.sched_getaffinity(0))} CPUs",
+        f"{len(CPUS)} CPUs",
         "",
         "| crawl | pages | wall pages/s (each round) | crawl pages/s (each round) | CPU s |",
         "| --- | --- | --- | --- | --- |",
