@@ -160,8 +160,7 @@ def report_lines(
 ) -> list[str]:
     where = "a process of its own" if separate else "the benchmark's process"
     lines = [
-        f"{articles:,} articles, {rounds} rounds, site served from {where}, "
-        f"{len(CPUS)} CPUs",
+        f"{articles:,} articles, {rounds} rounds, site served from {where}, {len(CPUS)} CPUs",
         "",
         "| crawl | pages | wall pages/s (each round) | crawl pages/s (each round) | CPU s |",
         "| --- | --- | --- | --- | --- |",
