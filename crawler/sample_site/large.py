@@ -17,6 +17,13 @@ and count what the crawler fetched::
 :meth:`LargeSite.expected_record` is the record the crawler must archive for an article, derived
 from the same data the page is rendered from. ``python -m crawler.sample_site.large --articles
 3000`` serves one from the shell until interrupted.
+
+Incremental crawls trust what the site says changed, so the site can also say it wrongly or not
+at all: ``change(ids, announce=False)`` edits articles while their sitemap ``<lastmod>`` and
+``Last-Modified`` keep the old date; ``lastmod=False`` drops ``<lastmod>`` from the sitemaps;
+:meth:`LargeSite.publish` adds articles on top of the listings, the home page and the sitemaps.
+Sitemaps answer conditional requests like articles, and index entries carry their child's
+``<lastmod>``; ``crawl_delay`` puts a ``Crawl-delay`` in robots.txt.
 """
 
 from __future__ import annotations
@@ -112,6 +119,9 @@ _FIRST_DAY: Final = date(1998, 1, 1)
 _ARTICLES_PER_DAY: Final = 4
 _EDITION_STEP: Final = timedelta(days=7)
 _DESIGN_STEP: Final = timedelta(hours=1)
+#: What each change of a child sitemap adds to its lastmod: a removal or a new article moves no
+#: article's date, yet the sitemap changed and must say so.
+_SITEMAP_STEP: Final = timedelta(seconds=1)
 _RELATED_CARDS: Final = 6
 # Prime pool sizes: stepping an index by any non-zero stride visits every entry before
 # repeating, so successive editions of an article never print the same text twice.
@@ -485,6 +495,44 @@ def _parse_http_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _fresh(headers: Mapping[str, str], etag: str, last_modified: datetime) -> bool:
+    """Whether a request's validators match, so a 304 answers it."""
+    if_none_match = headers.get("If-None-Match")
+    if if_none_match is not None:
+        # RFC 9110: If-Modified-Since is ignored when If-None-Match is present.
+        return etag_matches(if_none_match, etag)
+    since = _parse_http_date(headers.get("If-Modified-Since"))
+    return since is not None and since >= last_modified
+
+
+def _validated(
+    body: bytes, etag: str, last_modified: datetime, headers: Mapping[str, str]
+) -> Response:
+    """A sitemap's answer: the XML, or a 304 when the request's validators still match."""
+    validators = (("ETag", etag), ("Last-Modified", _http_date(last_modified)))
+    if _fresh(headers, etag, last_modified):
+        return Response(304, b"", "application/xml", headers=validators)
+    return Response(200, body, "application/xml", headers=validators)
+
+
+def _seconds(value: float) -> str:
+    """A ``Crawl-delay`` value as a person writes it: robots.txt parsers differ on ``2.0``.
+
+    >>> _seconds(2.0), _seconds(0.5)
+    ('2', '0.5')
+    """
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _sitemap_number(index: int) -> int:
+    """The child sitemap listing article ``index``: fixed id ranges, so it never moves.
+
+    >>> _sitemap_number(0), _sitemap_number(SITEMAP_MAX_URLS)
+    (1, 2)
+    """
+    return index // SITEMAP_MAX_URLS + 1
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Crawlers open many connections at once; the default backlog of 5 can refuse some.
@@ -571,7 +619,11 @@ class LargeSite:
     :meth:`start` after :meth:`shutdown` serves again on the same port with the same state.
 
     Mutations are thread-safe and take effect on the next request: :meth:`change`,
-    :meth:`remove`, :meth:`set_redesign`. Every answered request is counted by kind and status.
+    :meth:`remove`, :meth:`publish`, :meth:`set_redesign`. Every answered request is counted by
+    kind and status.
+
+    ``lastmod=False`` serves sitemaps without any ``<lastmod>`` (their HTTP validators stay), as
+    many real sites do; ``crawl_delay`` adds a ``Crawl-delay`` line to robots.txt.
     """
 
     def __init__(
@@ -582,13 +634,23 @@ class LargeSite:
         port: int = 0,
         per_page: int = 12,
         categories: int = 8,
+        lastmod: bool = True,
+        crawl_delay: float | None = None,
     ) -> None:
         if not 1 <= articles <= MAX_ARTICLES:
             raise ValueError(f"articles must be 1 to {MAX_ARTICLES}, not {articles}")
         if per_page < 1 or categories < 1:
             raise ValueError("per_page and categories must be at least 1")
+        if crawl_delay is not None and not 0 <= crawl_delay < float("inf"):
+            raise ValueError(f"crawl_delay must be a finite number of seconds, not {crawl_delay}")
+        #: Grows with :meth:`publish`, which writes it under ``_lock``.
         self.articles = articles
+        # Related cards of the articles built with the site are drawn from this many, so
+        # publishing later never changes their pages.
+        self._founded = articles
         self.seed = seed
+        self._lastmod = lastmod
+        self.crawl_delay: float | None = None if crawl_delay is None else float(crawl_delay)
         self.per_page = per_page
         self.categories: tuple[tuple[str, str], ...] = category_names(categories)
         self._category_index = {slug: k for k, (slug, _name) in enumerate(self.categories)}
@@ -606,7 +668,18 @@ class LargeSite:
         # Mutable state, guarded by _lock. Editions default to 1 and are stored only once bumped.
         self._lock = threading.Lock()
         self._editions: dict[int, int] = {}
+        # The edition each article's dates last announced: behind _editions after silent edits.
+        self._announced: dict[int, int] = {}
         self._removed: dict[int, int] = {}
+        # Per child sitemap number: how often its bytes changed by a removal, a published
+        # article or an announced edit, and the latest announced date (design epoch left out)
+        # of any article ever in it. Together they make its lastmod move forward on every
+        # change without scanning its articles; peaks are filled on first use.
+        self._sitemap_changes: Counter[int] = Counter()
+        self._sitemap_peaks: dict[int, datetime] = {}
+        # Child sitemap number -> ((changes, design epoch), body, ETag): that key fixes the body,
+        # so a conditional re-fetch of a 5,000-URL sitemap costs no rendering.
+        self._sitemaps: dict[int, tuple[tuple[int, int], bytes, str]] = {}
         self._redesign = False
         self._related_lists = True
         # Counts set_redesign flips, so Last-Modified moves forward even when a flip restores
@@ -640,13 +713,22 @@ class LargeSite:
         """The ids of articles not removed, in ascending order."""
         with self._lock:
             removed = set(self._removed)
-        return [article_id_at(i) for i in range(self.articles) if i not in removed]
+            articles = self.articles
+        return [article_id_at(i) for i in range(articles) if i not in removed]
 
     def edition(self, article_id: str) -> int:
         """The article's current edition: 1, plus one per :meth:`change`."""
         index = self._require(article_id)
         with self._lock:
             return self._editions.get(index, 1)
+
+    def lastmod(self, article_id: str) -> datetime:
+        """The date the sitemap advertises for the article, also its ``Last-Modified``: that
+        of the last announced edition, so it lags :meth:`edition` after silent changes. A
+        removed article keeps the date it had."""
+        index = self._require(article_id)
+        with self._lock:
+            return self._last_modified(index, self._announced.get(index, 1), self._design_epoch)
 
     def _index(self, article_id: str | None) -> int | None:
         if article_id is None or len(article_id) != 7 or not article_id.isascii():
@@ -672,12 +754,17 @@ class LargeSite:
 
     def _related(self, index: int) -> tuple[int, ...]:
         """Other articles of the same category, fixed per article whatever happens later
-        (none while related lists are switched off)."""
+        (none while related lists are switched off).
+
+        They are drawn from the articles the site had when this one appeared: the founding
+        ones for those built with the site, the older ones for a published article. So
+        :meth:`publish` changes no existing page, and a site that never publishes prints what
+        it always did."""
         if not self._related_lists:
             return ()
         count = len(self.categories)
         category, position = index % count, index // count
-        size = (self.articles - category + count - 1) // count
+        size = (max(self._founded, index + 1) - category + count - 1) // count
         others = size - 1
         if others <= 2 * _RELATED_CARDS:
             # Few candidates: the next ones round the category, no hashing needed.
@@ -777,13 +864,29 @@ class LargeSite:
 
     # ---- mutations -------------------------------------------------------------------------
 
-    def change(self, ids: Iterable[str]) -> None:
+    def change(self, ids: Iterable[str], *, announce: bool = True) -> None:
         """Publish a new edition of each article: its summary and one body paragraph change,
-        and with them its bytes, ETag and Last-Modified. Pages linking to it do not change."""
+        and with them its bytes, ETag and Last-Modified. Pages linking to it do not change.
+
+        ``announce=False`` is an edit the site does not own up to: bytes and ETag change, but
+        the sitemap's ``<lastmod>`` and ``Last-Modified`` keep the last announced edition's
+        date, so a crawl trusting dates misses it. A later announced change dates the then
+        current edition."""
         indexes = [self._require(article_id) for article_id in ids]
         with self._lock:
             for index in indexes:
-                self._editions[index] = self._editions.get(index, 1) + 1
+                edition = self._editions[index] = self._editions.get(index, 1) + 1
+                if announce:
+                    self._announce_locked(index, edition)
+
+    def _announce_locked(self, index: int, edition: int) -> None:
+        self._announced[index] = edition
+        number = _sitemap_number(index)
+        self._sitemap_changes[number] += 1
+        peak = self._sitemap_peaks.get(number)
+        if peak is not None:
+            # Editions only grow, so the new date can only raise the peak.
+            self._sitemap_peaks[number] = max(peak, self._last_modified(index, edition, 0))
 
     def remove(self, ids: Iterable[str], status: int = 410) -> None:
         """Make each article answer ``status`` (404 or 410) and drop it from the home page,
@@ -794,8 +897,32 @@ class LargeSite:
         indexes = [self._require(article_id) for article_id in ids]
         with self._lock:
             for index in indexes:
+                if index not in self._removed:
+                    # Only leaving the sitemap changes it; a new status for a removed one not.
+                    self._sitemap_changes[_sitemap_number(index)] += 1
                 self._removed[index] = status
             self._listings.clear()
+
+    def publish(self, count: int) -> list[str]:
+        """Add ``count`` new articles after the newest and return their ids: each goes on top
+        of its category's listing and of the home page, and into the last child sitemap or a
+        new one, as a site's fresh articles do. Their related cards point to older articles;
+        no existing page but those listings, the home page and the sitemaps changes."""
+        if count < 0:
+            raise ValueError(f"count must not be negative, not {count}")
+        with self._lock:
+            first = self.articles
+            if first + count > MAX_ARTICLES:
+                raise ValueError(f"a site holds at most {MAX_ARTICLES} articles")
+            for index in range(first, first + count):
+                number = _sitemap_number(index)
+                self._sitemap_changes[number] += 1
+                peak = self._sitemap_peaks.get(number)
+                if peak is not None:
+                    self._sitemap_peaks[number] = max(peak, self._last_modified(index, 1, 0))
+            self.articles = first + count
+            self._listings.clear()
+        return [article_id_at(index) for index in range(first, first + count)]
 
     def set_redesign(self, redesign: bool) -> None:
         """Switch every article page to the redesigned template (every class name of the
@@ -940,6 +1067,7 @@ class LargeSite:
         with self._lock:
             removed = self._removed.get(index)
             edition = self._editions.get(index, 1)
+            announced = self._announced.get(index, 1)
             redesign = self._redesign
             epoch = self._design_epoch
             related = self._related_lists
@@ -951,16 +1079,9 @@ class LargeSite:
         if etag is None:
             body = self._render_article(index, edition, redesign)
             etag = self._etags[key] = entity_tag(body)
-        last_modified = self._last_modified(index, edition, epoch)
+        last_modified = self._last_modified(index, announced, epoch)
         validators = (("ETag", etag), ("Last-Modified", _http_date(last_modified)))
-        if_none_match = headers.get("If-None-Match")
-        if if_none_match is not None:
-            # RFC 9110: If-Modified-Since is ignored when If-None-Match is present.
-            fresh = etag_matches(if_none_match, etag)
-        else:
-            since = _parse_http_date(headers.get("If-Modified-Since"))
-            fresh = since is not None and since >= last_modified
-        if fresh:
+        if _fresh(headers, etag, last_modified):
             return Response(304, b"", headers=validators)
         if body is None:
             body = self._render_article(index, edition, redesign)
@@ -1011,8 +1132,8 @@ class LargeSite:
     def _answer_home(self) -> Response:
         with self._lock:
             removed = set(self._removed)
+            index = self.articles - 1
         latest: list[int] = []
-        index = self.articles - 1
         while index >= 0 and len(latest) < self.per_page:
             if index not in removed:
                 latest.append(index)
@@ -1024,8 +1145,9 @@ class LargeSite:
         return Response(200, html.encode())
 
     def _answer_robots(self) -> Response:
+        delay = "" if self.crawl_delay is None else f"Crawl-delay: {_seconds(self.crawl_delay)}\n"
         text = (
-            "User-agent: *\nDisallow: /search.php\nDisallow: /private/\n\n"
+            f"User-agent: *\nDisallow: /search.php\nDisallow: /private/\n{delay}\n"
             f"Sitemap: {self.origin}/sitemap.xml\n"
         )
         return Response(200, text.encode(), "text/plain; charset=utf-8")
@@ -1035,41 +1157,92 @@ class LargeSite:
         never move an article to another file)."""
         return -(-self.articles // SITEMAP_MAX_URLS)
 
-    def _answer_sitemap_index(self) -> Response:
+    def sitemap_lastmod(self, number: int) -> datetime:
+        """The ``<lastmod>`` the index gives ``/sitemap-{number}.xml``, also its
+        ``Last-Modified``: the latest announced date of any article ever in it (removed ones
+        too, so it never goes back), one second later per announced edit, removal or published
+        article in it: each changes the file even when no date beats the latest. Silent edits
+        leave it. ``KeyError`` for a number the index does not list."""
+        with self._lock:
+            if not 1 <= number <= self.sitemap_count():
+                raise KeyError(f"no sitemap {number} on this site")
+            return self._sitemap_lastmod_locked(number)
+
+    def _sitemap_lastmod_locked(self, number: int) -> datetime:
+        peak = self._sitemap_peaks.get(number)
+        if peak is None:
+            first = (number - 1) * SITEMAP_MAX_URLS
+            last = min(self.articles, first + SITEMAP_MAX_URLS) - 1
+            # Dates grow with the index, so of the unedited articles the last is the latest;
+            # only announced editions can beat it.
+            peak = self._last_modified(last, 1, 0)
+            for index, edition in self._announced.items():
+                if first <= index <= last:
+                    peak = max(peak, self._last_modified(index, edition, 0))
+            self._sitemap_peaks[number] = peak
+        return (
+            peak + self._design_epoch * _DESIGN_STEP + self._sitemap_changes[number] * _SITEMAP_STEP
+        )
+
+    def _answer_sitemap_index(self, headers: Mapping[str, str]) -> Response:
+        with self._lock:
+            numbers = range(1, self.sitemap_count() + 1)
+            dates = [self._sitemap_lastmod_locked(n) for n in numbers]
+            # Not just the latest entry: an older child's lastmod moving leaves that as it was,
+            # yet the index's bytes changed, and an If-Modified-Since must not get a 304. One
+            # second per change of any child keeps it moving, and never before any entry.
+            last_modified = (
+                max(self._sitemap_peaks[n] for n in numbers)
+                + self._design_epoch * _DESIGN_STEP
+                + sum(self._sitemap_changes[n] for n in numbers) * _SITEMAP_STEP
+            )
         entries = "".join(
-            f"  <sitemap><loc>{self.origin}/sitemap-{n}.xml</loc></sitemap>\n"
-            for n in range(1, self.sitemap_count() + 1)
+            f"  <sitemap><loc>{self.origin}/sitemap-{n}.xml</loc>"
+            + (f"<lastmod>{modified.isoformat()}</lastmod>" if self._lastmod else "")
+            + "</sitemap>\n"
+            for n, modified in enumerate(dates, start=1)
         )
         xml = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{entries}</sitemapindex>\n"
-        )
-        return Response(200, xml.encode(), "application/xml")
+        ).encode()
+        return _validated(xml, entity_tag(xml), last_modified, headers)
 
-    def _answer_sitemap(self, number: int) -> Response:
-        if not 1 <= number <= self.sitemap_count():
-            return _error(404)
+    def _answer_sitemap(self, number: int, headers: Mapping[str, str]) -> Response:
         with self._lock:
-            removed = set(self._removed)
-            editions = dict(self._editions)
-            epoch = self._design_epoch
-        first = (number - 1) * SITEMAP_MAX_URLS
+            if not 1 <= number <= self.sitemap_count():
+                return _error(404)
+            last_modified = self._sitemap_lastmod_locked(number)
+            key = (self._sitemap_changes[number], self._design_epoch)
+            cached = self._sitemaps.get(number)
+            first = (number - 1) * SITEMAP_MAX_URLS
+            stop = min(self.articles, first + SITEMAP_MAX_URLS)
+            if cached is not None and cached[0] == key:
+                return _validated(cached[1], cached[2], last_modified, headers)
+            removed = {i for i in self._removed if first <= i < stop}
+            announced = {i: e for i, e in self._announced.items() if first <= i < stop}
+        # Rendered outside the lock, so a 5,000-URL sitemap does not stall other requests; two
+        # threads racing here render the same bytes twice, no harm.
         entries = []
-        for index in range(first, min(self.articles, first + SITEMAP_MAX_URLS)):
+        for index in range(first, stop):
             if index in removed:
                 continue
-            modified = self._last_modified(index, editions.get(index, 1), epoch)
-            entries.append(
-                f"  <url><loc>{self.article_url(article_id_at(index))}</loc>"
-                f"<lastmod>{modified.isoformat()}</lastmod></url>\n"
-            )
+            lastmod = ""
+            if self._lastmod:
+                modified = self._last_modified(index, announced.get(index, 1), key[1])
+                lastmod = f"<lastmod>{modified.isoformat()}</lastmod>"
+            url = self.article_url(article_id_at(index))
+            entries.append(f"  <url><loc>{url}</loc>{lastmod}</url>\n")
         xml = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             f"{''.join(entries)}</urlset>\n"
-        )
-        return Response(200, xml.encode(), "application/xml")
+        ).encode()
+        etag = entity_tag(xml)
+        with self._lock:
+            self._sitemaps[number] = (key, xml, etag)
+        return _validated(xml, etag, last_modified, headers)
 
     def _route(self, target: str, headers: Mapping[str, str]) -> tuple[Kind, Response]:
         parts = urlsplit(target)
@@ -1087,8 +1260,8 @@ class LargeSite:
         if kind == "sitemap":
             found = _SITEMAP_PATH.fullmatch(path)
             if found is None:
-                return kind, self._answer_sitemap_index()
-            return kind, self._answer_sitemap(int(found[1]))
+                return kind, self._answer_sitemap_index(headers)
+            return kind, self._answer_sitemap(int(found[1]), headers)
         return kind, _error(404)
 
     def respond(self, method: str, target: str, headers: Mapping[str, str]) -> Response:
@@ -1196,6 +1369,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated text")
     parser.add_argument("--per-page", type=int, default=12, help="cards per listing page")
     parser.add_argument("--categories", type=int, default=8, help="how many categories")
+    parser.add_argument(
+        "--no-lastmod", action="store_true", help="serve sitemaps without <lastmod>"
+    )
+    parser.add_argument(
+        "--crawl-delay",
+        type=float,
+        metavar="SECONDS",
+        help="a Crawl-delay line for robots.txt",
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
 
@@ -1211,6 +1393,8 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             per_page=args.per_page,
             categories=args.categories,
+            lastmod=not args.no_lastmod,
+            crawl_delay=args.crawl_delay,
         )
     except (OSError, ValueError) as exc:
         parser.error(str(exc))
