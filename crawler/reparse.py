@@ -30,9 +30,10 @@ from crawler.archive.atomic import atomic_write, fsync_dir
 from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc, write_manifest
 from crawler.archive.recover import completed_shards, run_records
-from crawler.archive.rundir import create_run_dir, utc_now
+from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo, ShardWriter
 from crawler.archive.warc import read_record
+from crawler.clock import utc_now
 from crawler.content import content_hash
 from crawler.contract import violation
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present

@@ -8,11 +8,6 @@ from pathlib import Path
 from crawler.archive.atomic import fsync_dir
 
 
-def utc_now() -> datetime:
-    """The current time, aware, in UTC: every component's default clock."""
-    return datetime.now(UTC)
-
-
 def to_utc(moment: datetime) -> datetime:
     """``moment`` in UTC; naive datetimes are refused because their zone is a guess."""
     if moment.tzinfo is None or moment.utcoffset() is None:

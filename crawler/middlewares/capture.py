@@ -10,7 +10,7 @@ from scrapy import Spider
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
-from crawler.archive.rundir import utc_now
+from crawler.clock import utc_now
 from crawler.items import Article, Capture
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
-from crawler.archive.rundir import utc_now
+from crawler.clock import utc_now
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
