@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,71 @@ def merge_category_pages(pages: Iterable[CategoryPage]) -> list[Category]:
         articles = dict.fromkeys(link for page in ordered for link in page.articles)
         merged.append(Category(name=ordered[0].name, url=url, articles=list(articles)))
     return merged
+
+
+def complete_categories(
+    pages: Iterable[CategoryPage],
+    previous: Mapping[str, Category],
+    removed: Container[str] = frozenset(),
+) -> list[Category]:
+    """The run's categories when its listings may have stopped early: each category's pages
+    from page 1 on without a gap, then the rest of the category as the last run recorded it,
+    less the articles since removed, listed again here, or seen in another category now.
+    Articles new to the category that a later page shows (a periodic sweep) go right after
+    the article they follow there. Listings are newest first, so what a run did not fetch
+    only moved down: the order stays the site's.
+
+    >>> from crawler.items import CategoryPage as P
+    >>> before = {"c": Category(name="C", url="c", articles=["a", "b", "x", "d"])}
+    >>> [c.articles for c in complete_categories([P("C", "c", 1, ["n", "a"])], before, {"x"})]
+    [['n', 'a', 'b', 'd']]
+    """
+    groups: dict[str, list[CategoryPage]] = {}
+    for page in pages:
+        groups.setdefault(first_page_url(page.url), []).append(page)
+    seen_anywhere = {link for group in groups.values() for page in group for link in page.articles}
+    merged = []
+    for url in sorted(groups.keys() | previous.keys()):
+        ordered = sorted(groups.get(url, []), key=lambda page: page.page)
+        head: dict[str, None] = {}
+        later: list[CategoryPage] = []
+        expected, gap = 1, False
+        for page in ordered:
+            # Pages 1, 2, ... without a gap (a page seen twice adds nothing new).
+            if not gap and page.page <= expected:
+                head.update(dict.fromkeys(page.articles))
+                expected = max(expected, page.page + 1)
+            else:
+                gap = True
+                later.append(page)
+        own = {link for page in ordered for link in page.articles}
+        rest = [
+            link
+            for link in (previous[url].articles if url in previous else [])
+            if link not in head
+            and link not in removed
+            and (link in own or link not in seen_anywhere)
+        ]
+        tail: dict[str, None] = dict.fromkeys(rest)
+        for page in later:
+            for before, link in zip([None, *page.articles], page.articles, strict=False):
+                if link in head or link in tail:
+                    continue
+                tail = _insert_after(tail, before, link)
+        name = ordered[0].name if ordered else previous[url].name
+        merged.append(Category(name=name, url=url, articles=[*head, *tail]))
+    return merged
+
+
+def _insert_after(links: dict[str, None], before: str | None, link: str) -> dict[str, None]:
+    if before is None or before not in links:
+        return {**links, link: None}
+    result: dict[str, None] = {}
+    for existing in links:
+        result[existing] = None
+        if existing == before:
+            result[link] = None
+    return result
 
 
 def category_record(category: Category) -> dict[str, Any]:

@@ -13,13 +13,13 @@ one SQLite file. Nothing here depends on Scrapy: the crawler's components are th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from crawler.coverage import Coverage
-from crawler.items import CategoryPage
+from crawler.items import Category, CategoryPage
 
 
 class StateError(RuntimeError):
@@ -45,11 +45,37 @@ class ArticleState:
     removed: bool = False
     #: The URL of the article this page repeats (same title and body), if it is a copy.
     duplicate_of: str | None = None
+    #: The sitemap ``<lastmod>`` (ISO 8601, UTC) the article had when it was last checked.
+    lastmod: str | None = None
+    #: When the article's next check is due (ISO 8601, UTC); ``None``: not scheduled, due now.
+    due_at: str | None = None
+    #: Seconds between the article's checks, adapted to how often it changes (0: none yet).
+    interval: float = 0.0
 
     @property
     def live(self) -> bool:
         """Archived, and not since removed: a 404 or 410 now is news."""
         return self.version > 0 and not self.removed
+
+
+@dataclass(slots=True, kw_only=True)
+class SitemapState:
+    """What the state knows of one sitemap file (an index or a urlset)."""
+
+    url: str
+    #: The ``<lastmod>`` its index entry had when the file was last read whole.
+    lastmod: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """How stale the archive is: the oldest last check of an archived article, and how many
+    articles were not checked within the bound."""
+
+    oldest_verified: str | None
+    overdue: int
 
 
 @dataclass(slots=True, kw_only=True)
@@ -181,12 +207,87 @@ class CrawlState(Protocol):
         """Canonical URLs of every archived, not removed article, in key order; lazy."""
         ...
 
+    def due_articles(self, due_before: str, verified_before: str, limit: int) -> list[str]:
+        """Canonical URLs of the articles not removed whose check is due (``due_at`` unset
+        or not after ``due_before``) or whose last check is before ``verified_before``,
+        oldest check first; at most ``limit`` (0: all)."""
+        ...
+
+    def sample_articles(self, count: int, seed: int) -> list[str]:
+        """Canonical URLs of up to ``count`` archived, not removed articles drawn at random
+        (the same ``seed`` draws the same ones from the same state)."""
+        ...
+
+    def live_article_count(self) -> int:
+        """How many archived articles are not removed."""
+        ...
+
+    def freshness(self, verified_before: str) -> Freshness:
+        """The oldest ``last_seen`` of the archived, not removed articles, and how many were
+        last checked before ``verified_before``."""
+        ...
+
+    def live_field_hashes(self) -> Iterator[dict[str, str]]:
+        """The field digests of every archived, not removed article; lazy."""
+        ...
+
+    def sitemap_entry(self, key: str) -> tuple[str, str | None] | None:
+        """The sitemap that lists the article ``key`` as last read, and the lastmod it gives
+        it; ``None`` when no sitemap read lists it."""
+        ...
+
+    def sitemap_entries(self, sitemap: str) -> dict[str, str | None]:
+        """Article key -> lastmod of every entry of ``sitemap`` as last read."""
+        ...
+
+    def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
+        """``sitemap`` was read whole and lists ``entries`` (article key -> lastmod): they
+        replace what it listed before."""
+        ...
+
+    def sitemap(self, url: str) -> SitemapState | None: ...
+
+    def save_sitemap(self, sitemap: SitemapState) -> None: ...
+
+    def listing_due(self, url: str, page: int) -> str | None:
+        """When the listing page (``page`` of the category ``url``) is next swept; ``None``
+        for a page no run has seen."""
+        ...
+
+    def schedule_listing(self, url: str, page: int, due_at: str) -> None:
+        """Set when the listing page (``page`` of the category ``url``) is next swept."""
+        ...
+
+    def due_listings(self, due_before: str) -> list[tuple[str, int]]:
+        """``(category URL, page)`` of the listing pages whose sweep is due by ``due_before``,
+        first pages excluded (every run asks for those)."""
+        ...
+
+    def meta(self, name: str) -> str | None:
+        """A value the state keeps about its site (``crawler.state.site``, trust in lastmod)."""
+        ...
+
+    def set_meta(self, name: str, value: str) -> None: ...
+
     def add_category_page(self, page: CategoryPage) -> None:
         """Keep a listing page of the current run for its category record."""
         ...
 
     def category_pages(self) -> Iterator[CategoryPage]:
         """The current run's listing pages, in the order they were added."""
+        ...
+
+    def previous_categories(self) -> dict[str, Category]:
+        """The category records the last finished run wrote, by URL: a run that stopped its
+        listings early completes its records from them."""
+        ...
+
+    def save_categories(self, categories: Iterable[Category]) -> None:
+        """Remember the run's category records for the next run."""
+        ...
+
+    def removed_urls(self) -> set[str]:
+        """Canonical URLs of the articles archived and since removed."""
         ...
 
     def commit(self) -> None:

@@ -17,8 +17,17 @@ from typing import Any
 from crawler.archive.manifest import iso_utc
 from crawler.archive.warc import captured_validators
 from crawler.content import content_hash, content_key, field_digests, url_key
+from crawler.revisit import RevisitSettings, first_due, from_iso
 from crawler.state import ArticleState, CrawlState
 from crawler.urls import path_key
+
+
+def _moment(seen: str, now: datetime) -> datetime:
+    """When a record was fetched, by its ``fetched_at``; ``now`` if that does not parse."""
+    try:
+        return from_iso(seen)
+    except ValueError:
+        return now
 
 
 def _article(
@@ -27,6 +36,7 @@ def _article(
     record: Mapping[str, Any],
     seen: str,
     run_dir: Path | None,
+    now: datetime,
 ) -> None:
     version = int(record.get("version") or 1)
     digest = str(record.get("content_hash") or content_hash(record))
@@ -42,9 +52,13 @@ def _article(
         if run_dir is not None and isinstance(pointer, Mapping)
         else (None, None)
     )
+    key = path_key(record["url"])
+    # Scheduled as a first crawl schedules, within the shorter bound: the lastmod it was
+    # fetched for died with the killed process.
+    due_at, interval = first_due(key, _moment(seen, now), RevisitSettings().bound(trusted=False))
     state.save_article(
         ArticleState(
-            key=path_key(record["url"]),
+            key=key,
             url=record["url"],
             id=record.get("id"),
             version=version,
@@ -56,6 +70,9 @@ def _article(
             first_seen=known.first_seen if known is not None else seen,
             last_seen=seen,
             last_status=200,
+            lastmod=entry[1] if (entry := state.sitemap_entry(key)) is not None else None,
+            due_at=due_at,
+            interval=interval,
         )
     )
 
@@ -85,7 +102,7 @@ def reconcile(
         elif record.get("type") == "article":
             counts["new" if int(record.get("version") or 1) == 1 else "changed"] += 1
             seen = str(record.get("fetched_at") or iso_utc(now))
-            _article(state, known, record, seen, run_dir)
+            _article(state, known, record, seen, run_dir, now)
             state.run_urls.claim(url_key(url), url)
             state.contents.claim(
                 content_key(str(record.get("title") or ""), str(record.get("body") or "")), url

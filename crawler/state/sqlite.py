@@ -16,19 +16,22 @@ import dataclasses
 import json
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from random import Random
 from typing import Any
 
 from crawler.coverage import Coverage
-from crawler.items import CategoryPage
-from crawler.state import ArticleState, Queued, Run, StateError
+from crawler.items import Category, CategoryPage
+from crawler.state import ArticleState, Freshness, Queued, Run, SitemapState, StateError
 from crawler.state.lock import StateLock
+from crawler.state.site import Site, read_site
 
 DB_FILE = "state.sqlite"
-#: Bumped when the tables change in a way an older state cannot be read with.
-SCHEMA_VERSION = 1
+#: Bumped when the tables change in a way an older state cannot be read with; ``_MIGRATIONS``
+#: brings an older state up to date in place.
+SCHEMA_VERSION = 2
 
 QUEUED, IN_FLIGHT, DONE = 0, 1, 2
 #: Requests moved in flight at a time (``SQLiteFrontier.pop``).
@@ -55,7 +58,36 @@ CREATE TABLE IF NOT EXISTS articles (
     last_seen TEXT NOT NULL,
     last_status INTEGER NOT NULL,
     removed INTEGER NOT NULL,
-    duplicate_of TEXT
+    duplicate_of TEXT,
+    lastmod TEXT,
+    due_at TEXT,
+    interval REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sitemaps (
+    url TEXT PRIMARY KEY,
+    lastmod TEXT,
+    etag TEXT,
+    last_modified TEXT
+);
+-- What each sitemap listed when last read: an article missing from it now may be removed.
+CREATE TABLE IF NOT EXISTS sitemap_entries (
+    key TEXT PRIMARY KEY,
+    sitemap TEXT NOT NULL,
+    lastmod TEXT
+);
+CREATE INDEX IF NOT EXISTS sitemap_entries_by_file ON sitemap_entries (sitemap);
+-- Every listing page seen by any run, and when it is next swept.
+CREATE TABLE IF NOT EXISTS listings (
+    url TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    due_at TEXT NOT NULL,
+    PRIMARY KEY (url, page)
+);
+-- The category records of the last finished run.
+CREATE TABLE IF NOT EXISTS categories (
+    url TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    articles TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS contents (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
@@ -90,6 +122,27 @@ CREATE TABLE IF NOT EXISTS category_pages (
     articles TEXT NOT NULL
 );
 """
+
+#: Indexes on columns a migration adds: created once the columns exist.
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS articles_due ON articles (due_at) WHERE removed = 0;
+"""
+
+#: Schema version -> statements that bring a state of that version to the next one.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE articles ADD COLUMN lastmod TEXT",
+        "ALTER TABLE articles ADD COLUMN due_at TEXT",
+        "ALTER TABLE articles ADD COLUMN interval REAL NOT NULL DEFAULT 0",
+    ),
+}
+
+_ARTICLE_COLUMNS = (
+    "key, url, id, version, content_hash, field_hashes, etag, last_modified, first_seen, "
+    "last_seen, last_status, removed, duplicate_of, lastmod, due_at, interval"
+)
+#: Archived and not removed.
+_LIVE = "version > 0 AND removed = 0"
 
 _RUN_TABLES = ("frontier", "run_urls", "category_pages")
 
@@ -231,6 +284,36 @@ class SQLiteFrontier:
         return self._pending + len(self._taken)
 
 
+def read_site_of(folder: Path) -> Site | None:
+    """The site the state in ``folder`` was made for, read without taking its lock (``None``
+    for no state, or one that cannot be read: opening it will say why)."""
+    path = folder / DB_FILE
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            state = _MetaReader(db)
+            row = db.execute(f"SELECT url FROM articles WHERE {_LIVE} LIMIT 1").fetchone()
+            return read_site(state, row[0] if row else None)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+class _MetaReader:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:  # pragma: no cover - read-only
+        raise sqlite3.OperationalError("read-only")
+
+
 class SQLiteState:
     """``CrawlState`` in ``<folder>/state.sqlite``; holds ``<folder>/lock`` while open."""
 
@@ -259,15 +342,31 @@ class SQLiteState:
             row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
             if row is None:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) != SCHEMA_VERSION:
+            elif int(row[0]) > SCHEMA_VERSION:
                 raise StateError(
-                    f"{path} was written by another version of the crawler (schema {row[0]}, "
+                    f"{path} was written by a newer version of the crawler (schema {row[0]}, "
                     f"this one reads {SCHEMA_VERSION}); use a new STATE_DIR"
                 )
+            else:
+                SQLiteState._migrate(db, int(row[0]))
+            db.executescript(_INDEXES)
         except sqlite3.DatabaseError as exc:
             raise StateError(f"cannot use the crawl state {path}: {exc}") from exc
         db.execute("BEGIN")
         return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection, version: int) -> None:
+        """Bring a state written by an older version up to ``SCHEMA_VERSION``, in one
+        transaction: a migration cut short leaves the state as it was."""
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN")
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _MIGRATIONS[step]:
+                db.execute(statement)
+        db.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (str(SCHEMA_VERSION),))
+        db.execute("COMMIT")
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -363,33 +462,34 @@ class SQLiteState:
 
     def _read_article(self, key: str) -> ArticleState | None:
         row = self._db.execute(
-            "SELECT url, id, version, content_hash, field_hashes, etag, last_modified, "
-            "first_seen, last_seen, last_status, removed, duplicate_of "
-            "FROM articles WHERE key = ?",
-            (key,),
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
             return None
         return ArticleState(
-            key=key,
-            url=row[0],
-            id=row[1],
-            version=row[2],
-            content_hash=row[3],
-            field_hashes=json.loads(row[4]) if row[4] else {},
-            etag=row[5],
-            last_modified=row[6],
-            first_seen=row[7],
-            last_seen=row[8],
-            last_status=row[9],
-            removed=bool(row[10]),
-            duplicate_of=row[11],
+            key=row[0],
+            url=row[1],
+            id=row[2],
+            version=row[3],
+            content_hash=row[4],
+            field_hashes=json.loads(row[5]) if row[5] else {},
+            etag=row[6],
+            last_modified=row[7],
+            first_seen=row[8],
+            last_seen=row[9],
+            last_status=row[10],
+            removed=bool(row[11]),
+            duplicate_of=row[12],
+            lastmod=row[13],
+            due_at=row[14],
+            interval=float(row[15] or 0.0),
         )
 
     def save_article(self, article: ArticleState) -> None:
         self._cache(article.key, dataclasses.replace(article))
         self._db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.key,
                 article.url,
@@ -404,6 +504,9 @@ class SQLiteState:
                 article.last_status,
                 int(article.removed),
                 article.duplicate_of,
+                article.lastmod,
+                article.due_at,
+                article.interval,
             ),
         )
 
@@ -413,8 +516,7 @@ class SQLiteState:
         after = ""
         while True:
             rows = self._db.execute(
-                "SELECT key, url FROM articles WHERE key > ? AND version > 0 AND removed = 0 "
-                "ORDER BY key LIMIT ?",
+                f"SELECT key, url FROM articles WHERE key > ? AND {_LIVE} ORDER BY key LIMIT ?",
                 (after, batch),
             ).fetchall()
             if not rows:
@@ -422,6 +524,111 @@ class SQLiteState:
             for _key, url in rows:
                 yield str(url)
             after = rows[-1][0]
+
+    def due_articles(self, due_before: str, verified_before: str, limit: int) -> list[str]:
+        rows = self._db.execute(
+            "SELECT url FROM articles WHERE removed = 0 AND (version > 0 OR duplicate_of IS NOT "
+            "NULL) AND (due_at IS NULL OR due_at <= ? OR last_seen < ?) "
+            "ORDER BY last_seen, key LIMIT ?",
+            (due_before, verified_before, limit or -1),
+        )
+        return [str(url) for (url,) in rows]
+
+    def sample_articles(self, count: int, seed: int) -> list[str]:
+        keys = [str(key) for (key,) in self._db.execute(f"SELECT key FROM articles WHERE {_LIVE}")]
+        chosen = sorted(Random(seed).sample(keys, min(count, len(keys))))
+        return [
+            str(self._db.execute("SELECT url FROM articles WHERE key = ?", (key,)).fetchone()[0])
+            for key in chosen
+        ]
+
+    def live_article_count(self) -> int:
+        return int(self._db.execute(f"SELECT count(*) FROM articles WHERE {_LIVE}").fetchone()[0])
+
+    def freshness(self, verified_before: str) -> Freshness:
+        oldest, overdue = self._db.execute(
+            f"SELECT min(last_seen), count(*) FILTER (WHERE last_seen < ?) FROM articles "
+            f"WHERE {_LIVE}",
+            (verified_before,),
+        ).fetchone()
+        return Freshness(oldest, int(overdue or 0))
+
+    def live_field_hashes(self, batch: int = 1000) -> Iterator[dict[str, str]]:
+        after = ""
+        while True:
+            rows = self._db.execute(
+                f"SELECT key, field_hashes FROM articles WHERE key > ? AND {_LIVE} "
+                "ORDER BY key LIMIT ?",
+                (after, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for _key, hashes in rows:
+                yield json.loads(hashes) if hashes else {}
+            after = rows[-1][0]
+
+    def sitemap_entry(self, key: str) -> tuple[str, str | None] | None:
+        row = self._db.execute(
+            "SELECT sitemap, lastmod FROM sitemap_entries WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else (str(row[0]), row[1])
+
+    def sitemap_entries(self, sitemap: str) -> dict[str, str | None]:
+        rows = self._db.execute(
+            "SELECT key, lastmod FROM sitemap_entries WHERE sitemap = ?", (sitemap,)
+        )
+        return {str(key): lastmod for key, lastmod in rows}
+
+    def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
+        self._db.execute("DELETE FROM sitemap_entries WHERE sitemap = ?", (sitemap,))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO sitemap_entries (key, sitemap, lastmod) VALUES (?, ?, ?)",
+            ((key, sitemap, lastmod) for key, lastmod in entries.items()),
+        )
+
+    def sitemap(self, url: str) -> SitemapState | None:
+        row = self._db.execute(
+            "SELECT lastmod, etag, last_modified FROM sitemaps WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            return None
+        return SitemapState(url=url, lastmod=row[0], etag=row[1], last_modified=row[2])
+
+    def save_sitemap(self, sitemap: SitemapState) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO sitemaps (url, lastmod, etag, last_modified) "
+            "VALUES (?, ?, ?, ?)",
+            (sitemap.url, sitemap.lastmod, sitemap.etag, sitemap.last_modified),
+        )
+
+    # -- listings -----------------------------------------------------------------------------
+
+    def listing_due(self, url: str, page: int) -> str | None:
+        row = self._db.execute(
+            "SELECT due_at FROM listings WHERE url = ? AND page = ?", (url, page)
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def schedule_listing(self, url: str, page: int, due_at: str) -> None:
+        self._db.execute(
+            "INSERT INTO listings (url, page, due_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (url, page) DO UPDATE SET due_at = excluded.due_at",
+            (url, page, due_at),
+        )
+
+    def due_listings(self, due_before: str) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT url, page FROM listings WHERE page > 1 AND due_at <= ? ORDER BY url, page",
+            (due_before,),
+        )
+        return [(str(url), int(page)) for url, page in rows]
+
+    def meta(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, name: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (name, value))
 
     # -- category pages -----------------------------------------------------------------------
 
@@ -444,6 +651,25 @@ class SQLiteState:
             for _seq, name, url, page, articles in rows:
                 yield CategoryPage(name=name, url=url, page=page, articles=json.loads(articles))
             after = rows[-1][0]
+
+    def previous_categories(self) -> dict[str, Category]:
+        rows = self._db.execute("SELECT url, name, articles FROM categories ORDER BY url")
+        return {
+            str(url): Category(name=name, url=url, articles=json.loads(articles))
+            for url, name, articles in rows
+        }
+
+    def save_categories(self, categories: Iterable[Category]) -> None:
+        self._db.execute("DELETE FROM categories")
+        self._db.executemany(
+            "INSERT INTO categories (url, name, articles) VALUES (?, ?, ?)",
+            ((c.url, c.name, json.dumps(c.articles)) for c in categories),
+        )
+
+    def removed_urls(self) -> set[str]:
+        return {
+            str(url) for (url,) in self._db.execute("SELECT url FROM articles WHERE removed = 1")
+        }
 
     # -- transactions -------------------------------------------------------------------------
 

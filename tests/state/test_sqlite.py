@@ -207,11 +207,11 @@ def test_a_second_process_cannot_open_the_same_state(state: SQLiteState) -> None
         SQLiteState(state.folder)
 
 
-def test_a_state_of_another_schema_is_refused(tmp_path: Path) -> None:
+def test_a_state_of_a_newer_schema_is_refused(tmp_path: Path) -> None:
     state = SQLiteState(tmp_path)
     state._db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
     state.close()
-    with pytest.raises(StateError, match="another version"):
+    with pytest.raises(StateError, match="newer version of the crawler \\(schema 99, this one"):
         SQLiteState(tmp_path)
 
 
