@@ -36,10 +36,17 @@ def content_digests(record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     """
     parts = [_canonical_json(record.get(name)) for name in CONTENT_FIELDS]
     whole = hashlib.sha256(b"[" + b",".join(parts) + b"]").hexdigest()
-    return whole, {
-        name: hashlib.blake2b(part, digest_size=8).hexdigest()
-        for name, part in zip(CONTENT_FIELDS, parts, strict=True)
-    }
+    return whole, {name: _digest(part) for name, part in zip(CONTENT_FIELDS, parts, strict=True)}
+
+
+def _digest(part: bytes) -> str:
+    return hashlib.blake2b(part, digest_size=8).hexdigest()
+
+
+#: The digests of a field without a value (``None``, ``""``, ``[]``): coverage tells a present
+#: field from a missing one by its digest alone.
+_EMPTY_VALUES: tuple[Any, ...] = (None, "", [])
+EMPTY_DIGESTS: frozenset[str] = frozenset(_digest(_canonical_json(v)) for v in _EMPTY_VALUES)
 
 
 def field_digests(record: Mapping[str, Any]) -> dict[str, str]:

@@ -7,10 +7,12 @@ reports, the crawl state keeps each run's figures, and the drift alarms compare 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crawler.content import EMPTY_DIGESTS
 from crawler.contract import ARTICLE_FIELDS
 
 #: The record fields whose presence is counted (``type`` and ``url`` are always there).
@@ -56,6 +58,27 @@ class Coverage:
                 name: round(int(stats.get(FIELD_PREFIX + name, 0)) / pages, 4) if pages else 0.0
                 for name in COVERAGE_FIELDS
             },
+        )
+
+    @classmethod
+    def from_field_hashes(cls, articles: Iterable[Mapping[str, str]]) -> Coverage:
+        """Of archived articles, from the field digests the crawl state keeps (a field
+        missing from the digests, as ``id`` is, counts as present: every record has it).
+
+        >>> from crawler.content import field_digests
+        >>> full = field_digests({"title": "A", "summary": "S", "related": [1]})
+        >>> empty = field_digests({"title": "B", "summary": None, "related": []})
+        >>> Coverage.from_field_hashes([full, empty]).fields["summary"]
+        0.5
+        """
+        pages = 0
+        found: Counter[str] = Counter()
+        for hashes in articles:
+            pages += 1
+            found.update(name for name in COVERAGE_FIELDS if hashes.get(name) not in EMPTY_DIGESTS)
+        return cls(
+            pages,
+            {name: round(found[name] / pages, 4) if pages else 0.0 for name in COVERAGE_FIELDS},
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -91,6 +91,8 @@ DOWNLOADER_MIDDLEWARES = {
     # The User-Agent names the project and BOT_CONTACT.
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    # Last before the downloader: counts every request sent, retries included, by purpose.
+    "crawler.middlewares.purpose.RequestPurposeMiddleware": 990,
 }
 SPIDER_MIDDLEWARES = {
     # Above DepthMiddleware (900), so it sees the spider's own output first.
@@ -110,8 +112,33 @@ SCHEDULER = "crawler.scheduler.StateScheduler"
 # crawler.extensions.state.CrawlStateExtension: incremental, resumable runs. One state folder
 # per site; a second crawl on the same folder is refused while one runs.
 STATE_ENABLED = True
-STATE_DIR = "data/state"
+# "": data/state/<host>[-<port>] of the start URL, one folder per site. A state folder belongs
+# to the site it was made for: a crawl of another site on it is refused (exit 2).
+STATE_DIR = ""
 STATE_COMMIT_INTERVAL = 0.5
+# crawler.clock: "" is real UTC time; an ISO time with a zone (2026-03-01T03:00:00Z) makes the
+# run act as if it started then, for every schedule decision and every time it records.
+CRAWL_CLOCK = ""
+
+# --- Revisits: incremental runs that cost what changed ------------------------------------------
+# crawler.extensions.revisit.RevisitPolicy (docs: README "Incremental runs"). Every archived
+# article is checked at least once every REVISIT_MAX_AGE_DAYS, or REVISIT_MAX_AGE_DAYS_TRUSTED
+# while the site's sitemap <lastmod> has not been caught lying; an unchanged article's interval
+# doubles from REVISIT_MIN_DAYS up to that bound.
+REVISIT_MAX_AGE_DAYS = 7.0
+REVISIT_MAX_AGE_DAYS_TRUSTED = 30.0
+REVISIT_MIN_DAYS = 1.0
+# Most due articles one run checks, oldest check first (0: no cap); the rest stay due.
+REVISIT_BUDGET = 0
+# Share of the archived articles checked at random each run to test the lastmod, at least
+# REVISIT_TRUST_SAMPLE_MIN; trust lost comes back after REVISIT_TRUST_RECOVER clean runs.
+REVISIT_TRUST_SAMPLE = 0.005
+REVISIT_TRUST_SAMPLE_MIN = 5
+REVISIT_TRUST_RECOVER = 7
+# A category's pagination is followed until this many pages in a row list only known
+# articles; every listing page is still swept every LISTING_FULL_SWEEP_DAYS.
+LISTING_STOP_AFTER_KNOWN = 1
+LISTING_FULL_SWEEP_DAYS = 7.0
 # crawler.extensions.alarms.DriftAlarms: a crawl that could not reach the site, whose article
 # pages stopped yielding records, or whose field coverage fell, exits non-zero (README).
 ALARM_ENABLED = True
@@ -123,6 +150,7 @@ EXTENSIONS = {
     # Extensions are built before pipelines, middlewares and the scheduler, which find the
     # state through this one.
     "crawler.extensions.state.CrawlStateExtension": 10,
+    "crawler.extensions.revisit.RevisitPolicy": 15,
     "crawler.extensions.alarms.DriftAlarms": 20,
     # AutoThrottle that never goes below robots.txt's Crawl-delay and counts a 304 as a 200.
     "scrapy.extensions.throttle.AutoThrottle": None,

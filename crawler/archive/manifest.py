@@ -69,7 +69,7 @@ class Counts:
 class Manifest:
     """Everything ``manifest.json`` records about one run; ``to_dict`` is its JSON shape."""
 
-    FORMAT: ClassVar[int] = 2
+    FORMAT: ClassVar[int] = 3
 
     spider: str
     arguments: Mapping[str, Any]
@@ -87,6 +87,15 @@ class Manifest:
     resumed_at: Sequence[datetime] = ()
     #: The drift alarms the run raised (``crawler.extensions.alarms``), one line each.
     alarms: Sequence[str] = ()
+    #: Requests sent to the site, by purpose (``crawler.revisit.PURPOSES``): what it cost.
+    requests: Mapping[str, int] = field(default_factory=dict)
+    #: Field coverage of the archive's current articles after the run (with a crawl state):
+    #: what a run that parsed few pages still says about the archive.
+    archive_coverage: Coverage | None = None
+    #: How stale the archive is after the run: the bound, the oldest check, articles overdue.
+    freshness: Mapping[str, Any] | None = None
+    #: Whether the site's sitemap lastmod is trusted, and the articles that lost the trust.
+    lastmod: Mapping[str, Any] | None = None
     project_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,6 +112,12 @@ class Manifest:
             "finish_reason": self.finish_reason,
             "counts": self.counts.to_dict(),
             "coverage": self.coverage.to_dict(),
+            "archive_coverage": (
+                self.archive_coverage.to_dict() if self.archive_coverage is not None else None
+            ),
+            "requests": {purpose: int(n) for purpose, n in self.requests.items()},
+            "freshness": dict(self.freshness) if self.freshness is not None else None,
+            "lastmod": dict(self.lastmod) if self.lastmod is not None else None,
             "alarms": list(self.alarms),
             "shards": [_file_entry(shard) for shard in self.shards],
             "categories": _file_entry(self.categories),

@@ -8,7 +8,8 @@ folder, and when the drift alarms fire, all of which Scrapy would report as succ
 Exit statuses (README lists them too): 0 success; 1 the archive could not be written, or the
 crawl could not start; 2 bad input; 3 the state folder is in use by another crawl; 4 the site
 could not be reached, or nearly every request failed; 5 many article pages yielded no record;
-6 a field's coverage fell well below the previous run's.
+6 a field's coverage fell well below the previous run's. A state folder made for another site
+is bad input (2).
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
 from crawler.archive.report import summary
+from crawler.clock import parse_clock
 from crawler.extensions.alarms import ALARMS_KEY, Alarm
-from crawler.extensions.state import CrawlStateExtension
+from crawler.extensions.revisit import TRUST_KEY
+from crawler.extensions.state import spider_origin
 from crawler.pipelines.archive import FAILED_KEY, RUN_DIR_KEY
-from crawler.spiders.base import SpiderArgumentError
+from crawler.spiders.base import WRONG_SITE_KEY, ArchiveSpider, SpiderArgumentError
+from crawler.state import StateError
 from crawler.state.lock import state_busy
+from crawler.state.site import check_site, state_dir
+from crawler.state.sqlite import read_site_of
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
 BAD_INPUT = 2
@@ -35,15 +41,43 @@ BAD_INPUT = 2
 STATE_BUSY = 3
 
 
-def state_dir_problem(settings: BaseSettings) -> str | None:
+def _state_folder(settings: BaseSettings, origin: str | None) -> Path | None:
+    """The crawl's state folder, ``None`` without one, or for a worker of a distributed crawl
+    (its state is in Redis: STATE_DIR is not its to lock, and probing it would race with the
+    other workers starting beside it)."""
+    if not settings.getbool("STATE_ENABLED", True) or settings.get("REDIS_URL"):
+        return None
+    return state_dir(settings.get("STATE_DIR"), origin)
+
+
+def state_dir_problem(settings: BaseSettings, origin: str | None = None) -> str | None:
     """Why the crawl state cannot be used now (another crawl holds it), or ``None``."""
-    if not settings.getbool("STATE_ENABLED", True):
+    folder = _state_folder(settings, origin)
+    return state_busy(folder) if folder is not None else None
+
+
+def site_problem(settings: BaseSettings, origin: str | None) -> str | None:
+    """Why the state folder cannot take a crawl of the site at ``origin`` (it was made for
+    another one), or ``None``."""
+    folder = _state_folder(settings, origin)
+    if folder is None or origin is None:
         return None
-    if settings.get("REDIS_URL"):
-        # A worker of a distributed crawl keeps its state in Redis: STATE_DIR is not its to
-        # lock, and probing it would race with the other workers starting beside it.
+    try:
+        check_site(read_site_of(folder), origin)
+    except StateError as exc:
+        return f"STATE_DIR {str(folder)!r}: {exc}; give this crawl another STATE_DIR"
+    return None
+
+
+def clock_problem(settings: BaseSettings) -> str | None:
+    value = settings.get("CRAWL_CLOCK")
+    if not value:
         return None
-    return state_busy(Path(settings.get("STATE_DIR") or CrawlStateExtension.DEFAULT_DIR))
+    try:
+        parse_clock(str(value))
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def archive_dir_problem(settings: BaseSettings) -> str | None:
@@ -72,15 +106,19 @@ class Command(ScrapyCrawlCommand):
             raise UsageError(f"no spider named {args[0]!r}", print_help=False) from None
         try:
             # Spiders check their arguments in __init__; building one here costs nothing.
-            spider_cls(**opts.spargs)
+            spider = spider_cls(**opts.spargs)
         except SpiderArgumentError as exc:
             self._refuse(f"scrapy crawl {args[0]}: {exc}")
             return
-        if problem := archive_dir_problem(self.settings):
+        origin = spider_origin(spider) if isinstance(spider, ArchiveSpider) else None
+        if problem := clock_problem(self.settings) or archive_dir_problem(self.settings):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
             return
-        if problem := state_dir_problem(self.settings):
+        if problem := state_dir_problem(self.settings, origin):
             self._refuse(f"scrapy crawl {args[0]}: {problem}", STATE_BUSY)
+            return
+        if problem := site_problem(self.settings, origin):
+            self._refuse(f"scrapy crawl {args[0]}: {problem}")
             return
         crawler = self._create_crawler(spider_cls)
         self.crawler_process.crawl(crawler, **opts.spargs)
@@ -90,6 +128,18 @@ class Command(ScrapyCrawlCommand):
             print(
                 "\n".join(summary(Path(run_dir), str(stats.get("finish_reason")))), file=sys.stderr
             )
+        trust = stats.get(TRUST_KEY) or {}
+        if trust.get("lost"):
+            print(
+                f"warning: scrapy crawl {args[0]}: the site's sitemap lastmod is no longer "
+                f"trusted: {len(trust['contradicted'])} article(s) changed while their lastmod "
+                "did not move; articles are checked within the shorter bound from now on",
+                file=sys.stderr,
+            )
+        if wrong_site := stats.get(WRONG_SITE_KEY):
+            print(f"error: scrapy crawl {args[0]}: {wrong_site}", file=sys.stderr)
+            self.exitcode = BAD_INPUT
+            return
         alarms: list[Alarm] = list(stats.get(ALARMS_KEY) or ())
         for alarm in alarms:
             print(f"error: scrapy crawl {args[0]}: {alarm}", file=sys.stderr)

@@ -19,13 +19,22 @@ from twisted.internet.task import LoopingCall
 
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
-from crawler.archive.rundir import create_run_dir, utc_now
+from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
+from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
 from crawler.outcomes import PREFIX, WRITTEN_KEY
 from crawler.state import CrawlState, Run
 from crawler.state.reconcile import reconcile
+from crawler.state.site import (
+    Site,
+    check_public_origin,
+    check_site,
+    read_site,
+    state_dir,
+    write_site,
+)
 from crawler.state.sqlite import SQLiteState
 
 logger = logging.getLogger(__name__)
@@ -40,6 +49,7 @@ RUN_COUNTER_PREFIXES: tuple[str, ...] = (
     "gone/",
     "limits/",
     "pages/",
+    "requests/",
     "validate/",
 )
 RESUMED_KEY = "state/resumed"
@@ -81,7 +91,9 @@ class CrawlStateExtension:
 
     - ``STATE_ENABLED`` (default ``True``): ``False`` crawls without a state (every run starts
       from zero, as plain Scrapy does).
-    - ``STATE_DIR`` (default ``"data/state"``): the folder of the state (one per site).
+    - ``STATE_DIR`` (default ``""``: ``data/state/<host>[-<port>]`` of the spider's site): the
+      folder of the state. It belongs to one site (``crawler.state.site``): opening it for
+      another one raises ``SiteMismatch``.
     - ``STATE_COMMIT_INTERVAL`` (default ``0.5``): seconds between commits. A kill costs
       the fetches finished since the last one (their pages are fetched again on resume).
 
@@ -89,7 +101,6 @@ class CrawlStateExtension:
     ``state/recovered_records`` (records taken over from a killed process's open shard).
     """
 
-    DEFAULT_DIR = "data/state"
     DEFAULT_COMMIT_INTERVAL = 0.5
 
     def __init__(
@@ -115,9 +126,38 @@ class CrawlStateExtension:
         self.existing_shards: list[ShardInfo] = []
         self.existing_warcs: list[ShardInfo] = []
         self._loop: AsyncioLoopingCall | LoopingCall | None = None
+        self.site = self._bind(spider)
         self.run = self._begin(spider.name, dict(getattr(spider, "arguments", {})))
         if self.run.resumed:
             self._resume()
+
+    def _bind(self, spider: Spider) -> Site | None:
+        """The site the state was made for, checked against the spider's: ``SiteMismatch``
+        for another site. ``site_pending`` is true while a mirror has not yet said which
+        public site it serves (:meth:`public_origin_learned`)."""
+        origin = spider_origin(spider)
+        self.origin = origin
+        self.site_pending = False
+        if origin is None:
+            return None
+        site = read_site(self.state, next(self.state.live_article_urls(), None))
+        self.site_pending = check_site(site, origin) == "pending"
+        if not self.site_pending:
+            site = Site(origin, site.public_origin if site is not None else None)
+            write_site(self.state, site)
+            self.state.commit()
+        return site
+
+    def public_origin_learned(self, public_origin: str) -> None:
+        """The crawl's site calls itself ``public_origin``: ``SiteMismatch`` unless it is the
+        state's site; the state learns it if it did not know it yet."""
+        assert self.origin is not None
+        check_public_origin(self.site, self.origin, public_origin)
+        site = Site(self.origin, public_origin)
+        if site != self.site:
+            write_site(self.state, site)
+            self.site = site
+        self.site_pending = False
 
     def _begin(self, spider: str, arguments: dict[str, str]) -> Run:
         """Resume the unfinished run of ``spider`` and ``arguments`` or begin a new one."""
@@ -153,7 +193,7 @@ class CrawlStateExtension:
 
             return cast(Self, WorkerStateExtension.from_crawler(crawler))
         assert crawler.stats is not None and crawler.spider is not None
-        state = SQLiteState(Path(settings.get("STATE_DIR") or cls.DEFAULT_DIR))
+        state = SQLiteState(state_dir(settings.get("STATE_DIR"), spider_origin(crawler.spider)))
         try:
             extension = cls(
                 crawler.stats,
@@ -163,6 +203,7 @@ class CrawlStateExtension:
                     "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
                 ),
                 archived=settings.getbool("ARCHIVE_ENABLED", True),
+                clock=crawl_clock(settings.get("CRAWL_CLOCK")),
             )
         except BaseException:
             state.close()
@@ -257,6 +298,10 @@ class CrawlStateExtension:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
+        if reason == "finished" and self.origin and self.site and self.site.public_origin is None:
+            # A site whose pages never named another origin calls itself by its own.
+            self.site = Site(self.origin, self.origin)
+            write_site(self.state, self.site)
         if reason == "finished" and not self.archived:
             self.finish_run(Coverage.from_stats(self.stats.get_stats()))
         else:
@@ -271,6 +316,13 @@ class CrawlStateExtension:
             self.commit()
             logger.info(self.UNFINISHED)
         self.state.close()
+
+
+def spider_origin(spider: Spider) -> str | None:
+    """The origin the spider fetches from, when it crawls one site."""
+    scope = getattr(spider, "scope", None)
+    origin = getattr(scope, "fetch_origin", None)
+    return origin if isinstance(origin, str) else None
 
 
 def crawl_state_extension(crawler: Crawler) -> CrawlStateExtension | None:

@@ -1,4 +1,5 @@
-"""Conditional requests: an article page the state has seen is asked for only if it changed."""
+"""Conditional requests: an article page or a sitemap the state has seen is asked for only if
+it changed."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from scrapy.http import Response
 
 from crawler import urls
 from crawler.archive.manifest import iso_utc
-from crawler.archive.rundir import utc_now
+from crawler.clock import crawl_clock, utc_now
+from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
+from crawler.middlewares.purpose import purpose_of
 from crawler.outcomes import UNCHANGED_KEY
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY
 
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 #: Request meta key: the request carries validators from the state.
 CONDITIONAL_META = "state_conditional"
 NOT_MODIFIED_KEY = "state/not_modified"
+SITEMAP_NOT_MODIFIED_KEY = "sitemap/not_modified"
 
 
 class NotModified(IgnoreRequest):
@@ -42,9 +46,11 @@ class ConditionalRequestMiddleware:
     unchanged article (``articles/unchanged``; a republished copy the state knows as such is
     counted again as ``dedup/duplicate_content``), with the state's ``last_seen`` updated.
 
-    Home, category pages, robots.txt and sitemaps are never asked for conditionally: they are
-    how new articles are found. Only active with a crawl state; no settings. Stats:
-    ``state/not_modified`` (304s received).
+    Sitemaps are asked for with the validators they last answered with; a 304 there means
+    the file lists what it listed (``sitemap/not_modified``). Home, category pages and
+    robots.txt are never asked for conditionally: they are how new articles are found. The
+    revisit policy reschedules an article that answered 304. Only active with a crawl state;
+    no settings. Stats: ``state/not_modified`` (article 304s received).
     """
 
     def __init__(
@@ -52,10 +58,12 @@ class ConditionalRequestMiddleware:
         stats: StatsCollector,
         state: CrawlState,
         clock: Callable[[], datetime] = utc_now,
+        policy: RevisitPolicy | None = None,
     ) -> None:
         self.stats = stats
         self.state = state
         self.clock = clock
+        self.policy = policy
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,10 +71,19 @@ class ConditionalRequestMiddleware:
         if state is None:
             raise NotConfigured("no crawl state")
         assert crawler.stats is not None
-        return cls(crawler.stats, state)
+        return cls(
+            crawler.stats,
+            state,
+            crawl_clock(crawler.settings.get("CRAWL_CLOCK")),
+            revisit_policy(crawler),
+        )
 
     def process_request(self, request: Request) -> None:
-        if urls.page_kind(request.url) != "article" or b"If-None-Match" in request.headers:
+        if b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers:
+            return
+        if urls.page_kind(request.url) != "article":
+            if self.policy is not None and purpose_of(request) == "sitemap":
+                self._sitemap_request(request)
             return
         known = self.state.article(urls.path_key(request.url))
         if known is None or known.removed or not (known.etag or known.last_modified):
@@ -77,14 +94,32 @@ class ConditionalRequestMiddleware:
             request.headers[b"If-Modified-Since"] = known.last_modified
         request.meta[CONDITIONAL_META] = True
 
+    def _sitemap_request(self, request: Request) -> None:
+        assert self.policy is not None
+        known = self.policy.sitemap_validators(request.url)
+        if known is None or not (known.etag or known.last_modified):
+            return
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified
+        request.meta[CONDITIONAL_META] = "sitemap"
+
     def process_response(self, request: Request, response: Response) -> Response:
         if response.status != 304 or not request.meta.get(CONDITIONAL_META):
             return response
+        if request.meta[CONDITIONAL_META] == "sitemap":
+            assert self.policy is not None
+            self.stats.inc_value(SITEMAP_NOT_MODIFIED_KEY)
+            self.policy.sitemap_not_modified(request.url)
+            raise NotModified(f"not modified: {request.url}")
         self.stats.inc_value(NOT_MODIFIED_KEY)
         known = self.state.article(urls.path_key(request.url))
         if known is not None:
             known.last_seen = iso_utc(self.clock())
             known.last_status = 304
+            if self.policy is not None:
+                self.policy.checked(known, changed=False)
             self.state.save_article(known)
             self.stats.inc_value(DUPLICATE_CONTENT_KEY if known.duplicate_of else UNCHANGED_KEY)
         raise NotModified(f"not modified: {request.url}")

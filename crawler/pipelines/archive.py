@@ -15,14 +15,17 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
-from crawler.archive.rundir import create_run_dir, utc_now
+from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo, ShardWriter
 from crawler.archive.warc import WarcWriter
+from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
 from crawler.extensions.alarms import ALARMS_KEY
+from crawler.extensions.revisit import FRESHNESS_KEY, TRUST_KEY
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.failure_stats import PAGES_FAILED_PREFIX
 from crawler.items import Article, CategoryPage
+from crawler.middlewares.purpose import REQUESTS_PREFIX
 from crawler.outcomes import WRITTEN_KEY, article_counts
 from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
 from crawler.pipelines.kinds import (
@@ -33,6 +36,8 @@ from crawler.pipelines.kinds import (
     is_removed,
 )
 from crawler.pipelines.validate import DROPPED_PREFIX
+from crawler.revisit import PURPOSES
+from crawler.state.categories import run_categories
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +68,15 @@ def run_counts(stats: Mapping[str, Any], categories: ShardInfo) -> Counts:
         dropped=_with_prefix(stats, DROPPED_PREFIX),
         pages_failed=_with_prefix(stats, PAGES_FAILED_PREFIX),
     )
+
+
+def run_requests(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Requests sent, by purpose, every purpose present.
+
+    >>> run_requests({"requests/due": 3})["due"], run_requests({})["listing"]
+    (3, 0)
+    """
+    return {purpose: int(stats.get(REQUESTS_PREFIX + purpose, 0)) for purpose in PURPOSES}
 
 
 class CategoryPages(Protocol):
@@ -179,6 +193,7 @@ class ArchivePipeline:
             else None,
             operator=settings.get("BOT_CONTACT", ""),
             run_state=crawl_state_extension(crawler),
+            clock=crawl_clock(settings.get("CRAWL_CLOCK")),
         )
         # The finish reason only exists in this signal, which Scrapy sends after every
         # pipeline's close_spider: the data files are finished there.
@@ -285,19 +300,28 @@ class ArchivePipeline:
                     reason,
                 )
                 return
-            # Of a run's worker folders, one holds its categories (the others an empty file).
-            pages = (
-                self._category_pages.category_pages()
-                if self.run_state is None or self.run_state.writes_categories()
-                else iter(())
-            )
-            categories = write_categories(self.run_dir, merge_category_pages(pages))
+            categories = self._write_categories()
         except OSError as exc:
             # The data files are not all final, so no manifest may claim the run complete.
             self._fail(exc)
             return
         self.stats.set_value(CATEGORIES_WRITTEN_KEY, categories.records)
         self._write_manifest(spider, reason, categories)
+
+    def _write_categories(self) -> ShardInfo:
+        assert self.run_dir is not None
+        if self.run_state is None:
+            return write_categories(
+                self.run_dir, merge_category_pages(self._category_pages.category_pages())
+            )
+        if not self.run_state.writes_categories():
+            # Of a run's worker folders, one holds its categories (the others an empty file).
+            return write_categories(self.run_dir, ())
+        state = self.run_state.state
+        merged = run_categories(state)
+        written = write_categories(self.run_dir, merged)
+        state.save_categories(merged)
+        return written
 
     def _write_manifest(self, spider: Spider, reason: str, categories: ShardInfo) -> None:
         assert self._writer is not None and self.run_dir is not None
@@ -320,6 +344,14 @@ class ArchivePipeline:
             coverage=coverage,
             resumed_at=run.resumes if run is not None else (),
             alarms=[str(alarm) for alarm in stats.get(ALARMS_KEY) or ()],
+            requests=run_requests(stats),
+            archive_coverage=(
+                Coverage.from_field_hashes(self.run_state.state.live_field_hashes())
+                if self.run_state is not None
+                else None
+            ),
+            freshness=stats.get(FRESHNESS_KEY),
+            lastmod=stats.get(TRUST_KEY),
         )
         write_manifest(self.run_dir, manifest)
         if self.run_state is not None:

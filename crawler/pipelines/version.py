@@ -16,8 +16,9 @@ from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.manifest import iso_utc
-from crawler.archive.rundir import utc_now
+from crawler.clock import crawl_clock, utc_now
 from crawler.content import changed_fields, content_digests
+from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
 from crawler.items import PageGone, Removed
 from crawler.outcomes import CHANGED_KEY, NEW_KEY, REMOVED_KEY, UNCHANGED_KEY
@@ -75,10 +76,12 @@ class VersionPipeline:
         state: CrawlState | None,
         clock: Callable[[], datetime] = utc_now,
         clock_seconds: Callable[[], float] = time.monotonic,
+        policy: RevisitPolicy | None = None,
     ) -> None:
         self.stats = stats
         self.state = state
         self.clock = clock
+        self.policy = policy
         self.clock_seconds = clock_seconds
         self._committed = 0.0
         #: Per URL of an item on its way to the archive: its field digests and when the
@@ -88,7 +91,12 @@ class VersionPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        pipeline = cls(crawler.stats, crawl_state(crawler))
+        pipeline = cls(
+            crawler.stats,
+            crawl_state(crawler),
+            crawl_clock(crawler.settings.get("CRAWL_CLOCK")),
+            policy=revisit_policy(crawler),
+        )
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
         if pipeline.state is not None:
             crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
@@ -158,21 +166,24 @@ class VersionPipeline:
         assert self.state is not None
         fields, first_seen = self._pending.pop(record["url"])
         seen = str(record["fetched_at"])
-        self.state.save_article(
-            ArticleState(
-                key=path_key(record["url"]),
-                url=record["url"],
-                id=record.get("id"),
-                version=int(record["version"]),
-                content_hash=record["content_hash"],
-                field_hashes=fields,
-                etag=_header(response, b"ETag"),
-                last_modified=_header(response, b"Last-Modified"),
-                first_seen=first_seen or seen,
-                last_seen=seen,
-                last_status=response.status if response is not None else 200,
-            )
-        )
+        key = path_key(record["url"])
+        article = self.state.article(key) or ArticleState(key=key, url=record["url"])
+        new = article.version == 0
+        article.url = record["url"]
+        article.id = record.get("id")
+        article.version = int(record["version"])
+        article.content_hash = record["content_hash"]
+        article.field_hashes = fields
+        article.etag = _header(response, b"ETag")
+        article.last_modified = _header(response, b"Last-Modified")
+        article.first_seen = first_seen or seen
+        article.last_seen = seen
+        article.last_status = response.status if response is not None else 200
+        article.removed = False
+        article.duplicate_of = None
+        if self.policy is not None:
+            self.policy.checked(article, changed=not new, new=new)
+        self.state.save_article(article)
 
     def _record_removed(self, adapter: ItemAdapter) -> None:
         assert self.state is not None
@@ -201,4 +212,6 @@ class VersionPipeline:
         known.last_modified = _header(response, b"Last-Modified")
         if isinstance(exception, DuplicateContent):
             known.duplicate_of = exception.first
+        if self.policy is not None:
+            self.policy.checked(known, changed=False)
         self.state.save_article(known)

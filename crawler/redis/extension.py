@@ -18,7 +18,8 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from crawler.archive.atomic import fsync_dir
-from crawler.archive.rundir import run_dir_name, utc_now
+from crawler.archive.rundir import run_dir_name
+from crawler.clock import crawl_clock, utc_now
 from crawler.extensions.state import CrawlStateExtension
 from crawler.redis.connection import key_prefix, redis_client, worker_id
 from crawler.redis.takeover import FolderSettings, recover_orphans, resume_own, take_over
@@ -145,6 +146,7 @@ class WorkerStateExtension(CrawlStateExtension):
                     settings.getbool("ARCHIVE_GZIP", False),
                 ),
                 archived=settings.getbool("ARCHIVE_ENABLED", True),
+                clock=crawl_clock(settings.get("CRAWL_CLOCK")),
             )
         except BaseException:
             state.close()

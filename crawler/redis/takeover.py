@@ -29,13 +29,13 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.archive.categories import merge_category_pages, write_categories
+from crawler.archive.categories import write_categories
 from crawler.archive.manifest import MANIFEST_FILE, Manifest, write_manifest
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
@@ -43,6 +43,7 @@ from crawler.content import content_key, url_key
 from crawler.coverage import Coverage
 from crawler.outcomes import PREFIX, WRITTEN_KEY
 from crawler.pipelines.archive import run_counts
+from crawler.state.categories import run_categories
 from crawler.state.reconcile import reconcile
 from crawler.state.redis import CONTENT_CLAIM, FINISHED, LOST, URL_CLAIM, Part, RedisState
 
@@ -215,10 +216,12 @@ def finish_folder(
     for outcome in ("new", "changed", "removed"):
         stats[PREFIX + outcome] = counts[outcome]
     stats[WRITTEN_KEY] = counts["new"] + counts["changed"]
-    pages: Iterable[Any] = (
-        state.category_pages() if state.categories_writer() == part.worker else ()
-    )
-    categories = write_categories(folder, merge_category_pages(pages))
+    if state.categories_writer() == part.worker:
+        merged = run_categories(state)
+        categories = write_categories(folder, merged)
+        state.save_categories(merged)
+    else:
+        categories = write_categories(folder, ())
     coverage = Coverage.from_stats(stats)
     manifest = Manifest(
         spider=info.spider,

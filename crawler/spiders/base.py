@@ -9,10 +9,10 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler import urls
-from crawler.extensions.state import crawl_state
 from crawler.failure_stats import count_page_failure
 from crawler.items import Article, CategoryPage, PageGone
 from crawler.pages import ArticlePage, Page
@@ -20,6 +20,10 @@ from crawler.pages import CategoryPage as CategoryPageObject
 from crawler.spiders.scope import SiteScope
 
 P = TypeVar("P", bound=Page)
+
+#: Spider close reason, and the stat holding why, when the state belongs to another site.
+WRONG_SITE = "wrong_site"
+WRONG_SITE_KEY = "state/wrong_site"
 
 #: Statuses that say an article page is gone, not failing.
 GONE_STATUSES: frozenset[int] = frozenset({404, 410})
@@ -74,12 +78,13 @@ class ArchiveSpider(scrapy.Spider):
         origin = self.scope.public_origin if self.scope is not None else None
         return urls.rebase(canonical, origin) if origin else canonical
 
-    def known_articles(self) -> Iterator[str]:
-        """Canonical URLs of the articles earlier runs archived (none without a crawl state):
-        revisited every run, so a page no longer linked is still found changed or gone."""
-        state = crawl_state(self.crawler)
-        if state is not None:
-            yield from state.live_article_urls()
+    def refuse_site(self, message: str) -> None:
+        """Stop the crawl: its state folder was made for another site (``scrapy crawl``
+        prints ``message`` as its ``error:`` line and exits 2)."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value(WRONG_SITE_KEY, message)
+        self.logger.error("%s", message)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=WRONG_SITE))
 
     def count_failure(self, reason: str, url: str) -> None:
         """Count a page that could not be used under ``pages/failed/<reason>``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -12,9 +13,14 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler import urls
+from crawler.archive.categories import first_page_url
+from crawler.extensions.revisit import RevisitPolicy, revisit_policy
+from crawler.extensions.state import crawl_state_extension
+from crawler.middlewares.purpose import PURPOSE_META, header
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
+from crawler.state.site import SiteMismatch
 
 #: Request priorities: listings first (they discover the most), then articles, then the rest;
 #: sitemap-only articles after linked ones, so of a republished pair the linked copy is met first.
@@ -27,6 +33,9 @@ PRIORITY = {
     "sitemap-article": 10,
     "known-article": 5,
 }
+
+#: Request meta key: how many listing pages in a row before this one listed only known articles.
+LISTING_META = "listing_known"
 
 PAGE_CLASSES: dict[str, type[Page]] = {"article": ArticlePage, "category": CategoryPage}
 
@@ -53,7 +62,13 @@ def check_start_url(url: str | None) -> str:
 
 class SiteSpider(ArchiveSpider):
     """Crawls home navigation, every category page, every article card and related link, and
-    the sitemaps robots.txt names; stays on the start URL's host."""
+    the sitemaps robots.txt names; stays on the start URL's host.
+
+    With a crawl state, the revisit policy (``crawler.extensions.revisit``) decides which
+    known pages a run asks for again: a link to a known article is not followed unless its
+    check is due or its sitemap lastmod moved, and a category's pagination stops at pages of
+    known articles. Every request carries its purpose in ``meta["purpose"]``.
+    """
 
     name = "site"
     accepted_arguments: ClassVar[frozenset[str]] = frozenset({"start_url"})
@@ -64,20 +79,53 @@ class SiteSpider(ArchiveSpider):
         self.scope: SiteScope = SiteScope(self.start_url)
         self.allowed_domains = [urlsplit(self.start_url).hostname or ""]
         self._followed: dict[str, None] = {}
+        #: Revisits held back until a mirror has said which public site it serves.
+        self._held = False
+
+    @cached_property
+    def policy(self) -> RevisitPolicy | None:
+        return revisit_policy(self.crawler)
 
     async def start(self) -> AsyncIterator[Request]:
         robots = f"{self.scope.fetch_origin}/robots.txt"
-        yield Request(robots, self.parse_robots, errback=self.failed, priority=PRIORITY["robots"])
-        yield Request(
-            self.start_url, self.parse, errback=self.failed, priority=PRIORITY["category"]
-        )
-        for url in self.known_articles():
-            yield Request(
-                self.scope.revisit(url),
-                self.parse,
-                errback=self.failed,
-                priority=PRIORITY["known-article"],
+        yield self._request(robots, self.parse_robots, "robots", PRIORITY["robots"])
+        yield self._request(self.start_url, self.parse, "listing", PRIORITY["category"])
+        extension = crawl_state_extension(self.crawler)
+        if extension is not None and extension.site_pending:
+            self._held = True
+            return
+        for request in self._revisits():
+            yield request
+
+    def _revisits(self) -> Iterator[Request]:
+        """The known pages the run checks whatever links and sitemaps say."""
+        policy = self.policy
+        if policy is None:
+            return
+        for url, purpose in policy.revisits():
+            yield self._request(
+                self.scope.revisit(url), self.parse, purpose, PRIORITY["known-article"]
             )
+        for url, page in policy.sweeps():
+            listing = url if page == 1 else f"{url}&page={page}"
+            yield self._request(
+                self.scope.revisit(listing), self.parse, "listing", PRIORITY["category"]
+            )
+
+    def _named(self, public_origin: str) -> Iterator[Request]:
+        """The site has said what it calls itself: check it against the state's site, and
+        let the held-back revisits go once a mirror proved to serve the state's site."""
+        extension = crawl_state_extension(self.crawler)
+        if extension is None or not extension.site_pending:
+            return
+        try:
+            extension.public_origin_learned(public_origin)
+        except SiteMismatch as exc:
+            self.refuse_site(str(exc))
+            return
+        if self._held:
+            self._held = False
+            yield from self._revisits()
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         for sitemap in sitemap_urls_from_robots(response.body, base_url=response.url):
@@ -86,7 +134,9 @@ class SiteSpider(ArchiveSpider):
             if url is None:
                 continue
             self.scope.add_alias(url)
-            yield from self._follow(url, "sitemap", self.parse_sitemap)
+            if self.scope.public_origin is not None:
+                yield from self._named(self.scope.public_origin)
+            yield from self._follow(url, "sitemap", self.parse_sitemap, "sitemap")
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
@@ -99,15 +149,33 @@ class SiteSpider(ArchiveSpider):
             except (OSError, EOFError):
                 self.count_failure("BadGzip", response.url)
                 return
+        policy = self.policy
+        if policy is not None:
+            policy.sitemap_answered(
+                self.public_url(response.url),
+                header(response, b"ETag"),
+                header(response, b"Last-Modified"),
+            )
         sitemap = Sitemap(body)
         for entry in sitemap:
             loc = urls.resolve(entry.get("loc", ""), response.url)
             if loc is None:
                 continue
+            lastmod = entry.get("lastmod")
             if sitemap.type == "sitemapindex":
-                yield from self._follow(loc, "sitemap", self.parse_sitemap)
-            else:
-                yield from self._follow(loc, "sitemap-article", self.parse)
+                if policy is None or policy.sitemap_child(loc, lastmod):
+                    yield from self._follow(loc, "sitemap", self.parse_sitemap, "sitemap")
+                continue
+            purpose = (
+                "new"
+                if policy is None
+                else policy.sitemap_entry(loc, lastmod, self.public_url(response.url))
+            )
+            if purpose is not None:
+                yield from self._follow(loc, "sitemap-article", self.parse, purpose)
+        if policy is not None and sitemap.type != "sitemapindex":
+            for missing in policy.sitemap_read(self.public_url(response.url)):
+                yield from self._follow(missing, "known-article", self.parse, "verify_removal")
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Every HTML page: archive it if it is an article or a listing, then follow its links."""
@@ -119,24 +187,69 @@ class SiteSpider(ArchiveSpider):
         if self.scope.to_fetch(response.url) is not None:
             # Only a page fetched from the site itself may say what else the site is called.
             self.scope.add_alias(page.canonical_url)
+            yield from self._named(urls.origin_of(page.canonical_url))
+        listing: int | None = 0
+        category_url = None
         if isinstance(page, ArticlePage):
             yield page.to_item()
         elif isinstance(page, CategoryPage):
-            yield from self.category_item(page)
+            for item in self.category_item(page):
+                category_url = item.url
+                if self.policy is not None:
+                    known = int(response.meta.get(LISTING_META, 0))
+                    listing = self.policy.listing(item.url, item.page, item.articles, known)
+                yield item
         for link in page.links():
             if link in self._followed:
                 continue
-            yield from self._follow(link, urls.page_kind(link) or "other", self.parse)
+            link_kind = urls.page_kind(link)
+            meta: dict[str, Any] = {}
+            if category_url is not None and self._paginates(link, category_url):
+                if listing is None:
+                    continue  # the rest of the category is known: its sweep comes by schedule
+                meta[LISTING_META] = listing
+            purpose = self._purpose(link, link_kind)
+            if purpose is None:
+                continue
+            yield from self._follow(link, link_kind or "other", self.parse, purpose, meta)
             # Only once the request was taken: a link a crawl limit stopped before it (the
             # rest of a page past PAGE_MAX_LINKS is never asked for) is not remembered.
             self._remember(link)
+
+    @staticmethod
+    def _paginates(link: str, category_url: str) -> bool:
+        """Whether ``link`` is a later page of the category listed at ``category_url``."""
+        return (
+            urls.page_kind(link) == "category"
+            and urls.category_page_number(link) > 1
+            and first_page_url(link) == category_url
+        )
+
+    def _purpose(self, link: str, kind: str | None) -> str | None:
+        if kind == "article":
+            return "new" if self.policy is None else self.policy.article_link(link)
+        if kind == "category" or urlsplit(link).path in ("", "/"):
+            return "listing"
+        return "other"
 
     def _remember(self, link: str) -> None:
         self._followed[link] = None
         if len(self._followed) > FOLLOWED_MEMORY:
             del self._followed[next(iter(self._followed))]
 
-    def _follow(self, url: str, kind: str, callback: Any) -> Iterator[Request]:
+    def _request(self, url: str, callback: Any, purpose: str, priority: int) -> Request:
+        return Request(
+            url, callback, errback=self.failed, priority=priority, meta={PURPOSE_META: purpose}
+        )
+
+    def _follow(
+        self,
+        url: str,
+        kind: str,
+        callback: Any,
+        purpose: str,
+        meta: dict[str, Any] | None = None,
+    ) -> Iterator[Request]:
         target = self.scope.to_fetch(url)
         if target is None:
             assert self.crawler.stats is not None
@@ -144,5 +257,7 @@ class SiteSpider(ArchiveSpider):
             return
         if kind != "sitemap" and urlsplit(target).path.lower().endswith(ASSET_SUFFIXES):
             return
-        priority = PRIORITY.get(kind, 0)
-        yield Request(target, callback, errback=self.failed, priority=priority)
+        request = self._request(target, callback, purpose, PRIORITY.get(kind, 0))
+        if meta:
+            request.meta.update(meta)
+        yield request

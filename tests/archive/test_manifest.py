@@ -42,6 +42,10 @@ def make_manifest(**overrides: Any) -> Manifest:
         "coverage": Coverage(40, {"title": 1.0, "summary": 0.95}),
         "resumed_at": [RESUMED],
         "alarms": ["field 'summary' was found on 10% of 40 article pages"],
+        "archive_coverage": Coverage(300, {"title": 1.0, "summary": 0.9}),
+        "requests": {"due": 12, "listing": 3},
+        "freshness": {"bound_days": 30.0, "overdue": 0},
+        "lastmod": {"state": "trusted"},
     }
     fields.update(overrides)
     return Manifest(**fields)
@@ -49,7 +53,7 @@ def make_manifest(**overrides: Any) -> Manifest:
 
 def test_to_dict_has_the_documented_shape() -> None:
     assert make_manifest().to_dict() == {
-        "format": 2,
+        "format": 3,
         "project_version": crawler.__version__,
         "spider": "site",
         "arguments": {"category": "film-history", "start": "home"},
@@ -66,6 +70,10 @@ def test_to_dict_has_the_documented_shape() -> None:
             "pages_failed": {"404": 2, "503": 1},
         },
         "coverage": {"pages": 40, "fields": {"summary": 0.95, "title": 1.0}},
+        "archive_coverage": {"pages": 300, "fields": {"summary": 0.9, "title": 1.0}},
+        "requests": {"due": 12, "listing": 3},
+        "freshness": {"bound_days": 30.0, "overdue": 0},
+        "lastmod": {"state": "trusted"},
         "alarms": ["field 'summary' was found on 10% of 40 article pages"],
         "shards": [
             {"name": "articles-00001.jsonl", "records": 2, "sha256": "a" * 64},
@@ -95,7 +103,7 @@ def test_shards_keep_their_order() -> None:
 
 def test_json_is_indented_utf8() -> None:
     data = make_manifest(arguments={"category": "Кино"}).to_json()
-    assert data.startswith(b'{\n  "format": 2,')
+    assert data.startswith(b'{\n  "format": 3,')
     assert data.endswith(b"}\n")
     assert "Кино".encode() in data
 

@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 import crawler as crawler_package
 from crawler.archive.warc import read_record
 from crawler.coverage import COVERAGE_FIELDS
+from crawler.revisit import PURPOSES
 from crawler.items import Capture
 from crawler.pipelines.archive import ArchivePipeline
 from crawler.schema import SCHEMA_VERSION
@@ -238,7 +239,7 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
     categories_bytes = (pipeline.run_dir / "categories.jsonl").read_bytes()
     shard_bytes = (pipeline.run_dir / "articles-00001.jsonl").read_bytes()
     assert manifest == {
-        "format": 2,
+        "format": 3,
         "project_version": crawler_package.__version__,
         "spider": "site",
         "arguments": {"category": "film-history"},
@@ -255,6 +256,10 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
             "pages_failed": {"404": 3, "TimeoutError": 1},
         },
         "coverage": {"pages": 0, "fields": dict.fromkeys(sorted(COVERAGE_FIELDS), 0.0)},
+        "archive_coverage": None,
+        "requests": dict.fromkeys(PURPOSES, 0),
+        "freshness": None,
+        "lastmod": None,
         "alarms": [],
         "shards": [
             {
