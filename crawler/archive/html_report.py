@@ -33,9 +33,11 @@ from xml.etree import ElementTree
 from crawler.archive.atomic import atomic_replace
 from crawler.archive.report import (
     CATEGORY_HEADER,
+    COST_HEADER,
     RUN_HEADER,
     Run,
     category_rows,
+    cost_rows,
     latest_crawl,
     load_runs,
     run_rows,
@@ -285,12 +287,21 @@ def failures_chart(causes: Counter[tuple[str, str]]) -> Figure:
     return figure
 
 
+#: Article pages a run must have parsed for its own coverage to be plotted (the drift
+#: alarms' ``ALARM_MIN_PAGES`` default): four invalid pages of an incremental run say nothing.
+MIN_PAGES = 20
+
+
 def _coverage(run: Run) -> dict[str, float]:
-    """Field -> share of article pages (0 to 1) of a finished run; empty when it checked none
-    (or its manifest predates coverage)."""
-    coverage = run.manifest.get("coverage", {}) if run.manifest else {}
+    """Field -> share (0 to 1) of a finished run: of the archive's current articles after it
+    where the manifest gives them, else of the run's article pages if it parsed enough of
+    them; empty otherwise."""
+    manifest = run.manifest or {}
+    coverage = manifest.get("archive_coverage") or {}
     if not coverage.get("pages"):
-        return {}
+        coverage = manifest.get("coverage") or {}
+        if int(coverage.get("pages", 0)) < MIN_PAGES:
+            return {}
     return {str(name): float(share) for name, share in coverage.get("fields", {}).items()}
 
 
@@ -311,7 +322,7 @@ def coverage_chart(runs: Sequence[Run]) -> Figure:
         )
     _run_ticks(axes, [run for run, _shares in measured])
     axes.set_ylim(-5, 105)
-    axes.set_ylabel("% of article pages")
+    axes.set_ylabel("% of articles")
     axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return figure
 
@@ -387,6 +398,13 @@ def html_report(archive: Path) -> str:
         "<h2>Runs</h2>",
         _runs_section(runs) if runs else "<p>No runs.</p>",
     ]
+    if costs := cost_rows(runs):
+        sections += [
+            "<h2>Requests and freshness</h2>",
+            '<p class="note">What each run cost the site, by purpose, and how stale the '
+            "archive was after it.</p>",
+            _table(COST_HEADER, costs, numeric=range(1, len(COST_HEADER) - 1)),
+        ]
     categories = category_rows(latest) if latest else []
     if latest:
         sections += [
@@ -415,8 +433,9 @@ def html_report(archive: Path) -> str:
         (
             "Field coverage per run",
             coverage_chart(runs),
-            "Share of the run's article pages on which each record field was found (runs that "
-            "checked no article page are left out).",
+            "Share of the archive's current articles that have each record field, after each "
+            "run (older runs: of the run's own article pages, where it parsed at least "
+            f"{MIN_PAGES}; runs with neither are left out).",
         ),
     ]
     for number, (heading, figure, caption) in enumerate(charts, 1):

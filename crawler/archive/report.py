@@ -14,6 +14,7 @@ from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, run_records
 from crawler.outcomes import OUTCOMES
+from crawler.revisit import PURPOSES
 
 #: The spider name of reparse runs (``crawler.reparse``), which crawled nothing.
 REPARSE = "reparse"
@@ -97,6 +98,50 @@ def run_table(runs: Sequence[Run]) -> list[str]:
     return _table(RUN_HEADER, run_rows(runs))
 
 
+#: The requests table's columns: what each run cost the site, by purpose, and how fresh the
+#: archive was after it (days since the oldest check of an archived article, articles
+#: overdue, the bound and whether the site's lastmod was trusted).
+COST_HEADER: tuple[str, ...] = (
+    "run",
+    "requests",
+    *PURPOSES,
+    "oldest check (d)",
+    "overdue",
+    "bound (d)",
+    "lastmod",
+)
+
+
+def cost_rows(runs: Sequence[Run]) -> list[tuple[object, ...]]:
+    """One row per finished run whose manifest counts its requests (format 3 on)."""
+    rows: list[tuple[object, ...]] = []
+    for run in runs:
+        requests = run.manifest.get("requests") if run.manifest else None
+        if not requests:
+            continue
+        assert run.manifest is not None
+        freshness = run.manifest.get("freshness") or {}
+        trust = run.manifest.get("lastmod") or {}
+        age = freshness.get("oldest_age_days")
+        rows.append(
+            (
+                run.path.name,
+                sum(int(n) for n in requests.values()),
+                *(int(requests.get(purpose, 0)) for purpose in PURPOSES),
+                "-" if age is None else f"{age:.1f}",
+                freshness.get("overdue", "-"),
+                f"{freshness['bound_days']:g}" if "bound_days" in freshness else "-",
+                trust.get("state", "-"),
+            )
+        )
+    return rows
+
+
+def cost_table(runs: Sequence[Run]) -> list[str]:
+    """The requests table as text."""
+    return _table(COST_HEADER, cost_rows(runs))
+
+
 #: The category table's columns.
 CATEGORY_HEADER: tuple[str, ...] = ("category", "listed", "new", "changed")
 
@@ -139,6 +184,9 @@ def report(archive: Path) -> list[str]:
     if not runs:
         return [f"no runs in {archive}"]
     lines = [f"{len(runs)} run(s) in {archive}", "", *run_table(runs)]
+    if costs := cost_rows(runs):
+        lines += ["", "requests by purpose, and freshness after each run:"]
+        lines += _table(COST_HEADER, costs)
     if latest := latest_crawl(runs):
         lines += [
             "",
@@ -173,5 +221,14 @@ def summary(run_dir: Path, reason: str) -> list[str]:
         f"{_named(counts['dropped'])}; duplicates: {duplicates['url'] + duplicates['content']}",
         f"  archive: {run_dir}",
     ]
+    if requests := manifest.get("requests"):
+        spent = ", ".join(f"{purpose} {n}" for purpose, n in requests.items() if n)
+        lines.append(f"  requests: {sum(requests.values())} ({spent or 'none'})")
+    if freshness := manifest.get("freshness"):
+        age = freshness.get("oldest_age_days")
+        lines.append(
+            f"  freshness: oldest check {'-' if age is None else f'{age:.1f}'} days ago, "
+            f"{freshness['overdue']} overdue (bound {freshness['bound_days']:g} days)"
+        )
     lines += [f"  alarm: {alarm}" for alarm in manifest.get("alarms", [])]
     return lines
