@@ -27,6 +27,8 @@ from crawler.sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = site_summary()
+#: Two days of a daily cron job (``CRAWL_CLOCK``).
+DAY_ONE, DAY_TWO = "2026-03-01T03:00:00Z", "2026-03-02T03:00:00Z"
 
 pytestmark = pytest.mark.e2e
 
@@ -75,25 +77,44 @@ def article_fetches(site: SampleSite) -> Counter[int]:
     return Counter(r.status for r in site.requests if r.path == "/page.php")
 
 
-def test_a_rerun_archives_nothing_new_and_asks_conditionally(
+def test_a_rerun_archives_nothing_and_asks_only_for_what_is_due(
     site: SampleSite, tmp_path: Path
 ) -> None:
-    assert crawl(site, tmp_path).returncode == 0
+    assert crawl(site, tmp_path, CRAWL_CLOCK=DAY_ONE).returncode == 0
     site.reset()
-    rerun = crawl(site, tmp_path)
+    rerun = crawl(site, tmp_path, CRAWL_CLOCK=DAY_TWO)
 
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    second = runs(tmp_path)[-1]
+    first, second = runs(tmp_path)
     assert list(run_records(completed_shards(second))) == []
-    counts = manifest(second)["counts"]
-    archived = len(SUMMARY["archived_ids"])
-    assert counts["articles"] == {"new": 0, "changed": 0, "unchanged": archived, "removed": 0}
-    # A republished copy is still a duplicate, known as such without downloading it again.
-    assert counts["duplicates"]["content"] == len(SUMMARY["duplicates"])
-    assert article_fetches(site)[304] == archived + len(SUMMARY["duplicates"])
-    assert (second / "categories.jsonl").read_bytes() == (
-        runs(tmp_path)[0] / "categories.jsonl"
-    ).read_bytes()
+    done = manifest(second)
+    counts, requests = done["counts"], done["requests"]
+    fetched = article_fetches(site)
+    # Archived articles (and republished copies, known as such) are asked for only when due
+    # or drawn to test the lastmod, and then conditionally.
+    checked = requests["due"] + requests["trust_sample"]
+    assert 0 < checked < len(SUMMARY["archived_ids"]) / 4
+    assert fetched[304] == checked
+    assert counts["articles"]["unchanged"] + counts["duplicates"]["content"] == checked
+    # Pages that never gave a record (or answer 404) are not known: asked for again when a
+    # page the run fetched links to them, and dropped again.
+    assert fetched[200] + fetched[404] == requests["new"]
+    assert fetched[200] == sum(counts["dropped"].values())
+    assert (second / "categories.jsonl").read_bytes() == (first / "categories.jsonl").read_bytes()
+
+
+def test_a_rerun_that_parsed_few_pages_shows_the_archive_s_coverage(
+    site: SampleSite, tmp_path: Path
+) -> None:
+    crawl(site, tmp_path, CRAWL_CLOCK=DAY_ONE)
+    crawl(site, tmp_path, CRAWL_CLOCK=DAY_TWO)
+
+    first, second = (manifest(run_dir) for run_dir in runs(tmp_path))
+    assert second["coverage"]["pages"] < 20  # the invalid pages only
+    assert second["alarms"] == []
+    assert second["archive_coverage"] == first["archive_coverage"]
+    assert second["archive_coverage"]["pages"] == len(SUMMARY["archived_ids"])
+    assert second["archive_coverage"]["fields"]["title"] == 1.0
 
 
 def test_a_stopped_crawl_is_resumed_in_its_own_folder(site: SampleSite, tmp_path: Path) -> None:
