@@ -11,6 +11,9 @@
    only).
 4. One ``site`` worker against two sharing a local Redis, 3,000 articles (``bench_workers.py``;
    skipped, with a line saying so, where ``redis-server`` is not installed).
+5. Incremental runs: what daily runs on a clock cost the site against its full crawl, on
+   3,000 articles with and without sitemap lastmod, and on 30,000 (``bench_revisit.py``;
+   ``--quick``: 3,000 only).
 
 Progress goes to stderr, the report to stdout (and to ``--output``). The exit status is 1 if a
 part failed or a crawl did not fetch the whole site.
@@ -34,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_crawl
 import bench_extract
 import bench_extractors
+import bench_revisit
 import bench_workers
 from harness import PINNED, ROOT, pin_site
 
@@ -147,6 +151,14 @@ def workers_lines(articles: int, rounds: int) -> list[str]:
     return [title, "", *bench_workers.report_lines(results, articles, rounds, separate=False)]
 
 
+# ---- 5. incremental runs --------------------------------------------------------------------
+
+
+def revisit_lines(large: int | None) -> list[str]:
+    title = "## Incremental runs: daily crawls on a clock against the full crawl (bench_revisit.py)"
+    return [title, "", *bench_revisit.measure(3_000, large, progress)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="crawl the 3,000-article site only")
@@ -164,16 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     report = machine_lines(started)
     ok = True
 
-    progress("1/4 extraction against the parse of the same bytes")
+    progress("1/5 extraction against the parse of the same bytes")
     report += ["", *extraction_lines()]
-    progress("2/4 trafilatura and newspaper4k")
+    progress("2/5 trafilatura and newspaper4k")
     report += ["", *extractors_lines(args.extract_rounds)]
-    progress(f"3/4 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
+    progress(f"3/5 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
     lines, passed = crawl_lines(sizes, args.rounds)
     report += ["", *lines]
     ok &= passed
-    progress("4/4 one worker against two, 3,000 articles")
+    progress("4/5 one worker against two, 3,000 articles")
     report += ["", *workers_lines(3_000, 3)]
+    progress("5/5 incremental runs on a clock")
+    report += ["", *revisit_lines(None if args.quick else max(sizes))]
 
     minutes = (time.monotonic() - clock) / 60
     while report[-1] == "":

@@ -19,8 +19,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SITE = ROOT / "data" / "sample_site"
 ARCHIVE_DIR = ROOT / "data" / "archive"
-STATE_DIR = ROOT / "data" / "state"
 PUBLIC_ORIGIN = "https://articles.example"
+#: One state folder per site, named as the crawl names the site's own folders: the sample
+#: site is served on a new port each time, as a mirror of its public origin.
+STATE_DIR = ROOT / "data" / "state" / "articles.example"
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
@@ -73,6 +75,8 @@ def summary(run_dir: Path, seconds: float) -> str:
         f"  duplicates dropped: {counts['duplicates']}",
         f"  items dropped:      {counts['dropped'] or 'none'}",
         f"  pages failed:       {counts['pages_failed'] or 'none'}",
+        "  requests:           "
+        + ", ".join(f"{n} {purpose}" for purpose, n in manifest["requests"].items() if n),
     ]
     lines += [
         f"  {s['name']}: {s['records']} records, sha256 {s['sha256']}" for s in manifest["shards"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import pytest
 
@@ -201,7 +202,7 @@ def test_without_lastmod_every_article_is_checked_every_7_days(fortnight: Fortni
     assert len(checked) == NO_LASTMOD_ARTICLES
     last_day = FORTNIGHT[-1]
     for article_id, days in checked.items():
-        gaps = [later - earlier for earlier, later in zip(days, days[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in pairwise(days)]
         assert max([*gaps, last_day - days[-1]]) <= MAX_AGE_DAYS, (article_id, days)
 
 

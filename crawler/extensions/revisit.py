@@ -113,6 +113,8 @@ class RevisitPolicy:
         #: ``(key, url, lastmod recorded before)``, judged once the sitemaps are read.
         self._suspects: list[tuple[str, str, str]] = []
         self._index_lastmods: dict[str, str | None] = {}
+        #: Articles first scheduled before the run knew whether the site has lastmods.
+        self._provisional: list[str] = []
 
     @cached_property
     def state(self) -> CrawlState:
@@ -310,6 +312,10 @@ class RevisitPolicy:
         if lastmod is not None:
             article.lastmod = lastmod
         if new or article.interval <= 0:
+            if self.trust.state == "unknown" and not self.lastmods_found:
+                # Before any sitemap answered: whether the site has lastmods (and so which
+                # bound to spread over) is known at the end of the run.
+                self._provisional.append(key)
             article.due_at, article.interval = first_due(key, self.started, self._first_bound())
         else:
             article.due_at, article.interval = after_check(
@@ -344,7 +350,20 @@ class RevisitPolicy:
 
     # -- the end of the run ---------------------------------------------------------------------
 
+    def _settle_provisional(self) -> None:
+        """Spread the articles first scheduled before any lastmod was seen as the others of
+        the run were: over the trusted bound on a site with lastmods. The order in which the
+        first pages and the sitemaps happened to arrive then changes no schedule."""
+        if not self.lastmods_found:
+            return
+        for key in self._provisional:
+            article = self.state.article(key)
+            if article is not None:
+                article.due_at, article.interval = first_due(key, self.started, self._first_bound())
+                self.state.save_article(article)
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self._settle_provisional()
         contradicted = self._contradictions()
         now = self.clock()
         trust = self.trust

@@ -148,6 +148,13 @@ class CrawlStateExtension:
             self.state.commit()
         return site
 
+    @property
+    def needs_public_origin(self) -> bool:
+        """Whether the state waits to hear what the crawl's site calls itself."""
+        return self.origin is not None and (
+            self.site_pending or self.site is None or self.site.public_origin is None
+        )
+
     def public_origin_learned(self, public_origin: str) -> None:
         """The crawl's site calls itself ``public_origin``: ``SiteMismatch`` unless it is the
         state's site; the state learns it if it did not know it yet."""

@@ -89,6 +89,15 @@ class Page:
                 yield href
 
     @cached_property
+    def named_origin(self) -> str | None:
+        """The origin the page's own canonical link names, ``None`` without one: what the
+        site calls itself, as opposed to where it was fetched from."""
+        for href in self._canonical_hrefs():
+            if resolved := urls.resolve(href, self.fetched_url):
+                return urls.origin_of(resolved)
+        return None
+
+    @cached_property
     def origin(self) -> str:
         """The site's public origin as this page names it."""
         return urls.origin_of(self.canonical_url)

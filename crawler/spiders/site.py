@@ -116,7 +116,7 @@ class SiteSpider(ArchiveSpider):
         """The site has said what it calls itself: check it against the state's site, and
         let the held-back revisits go once a mirror proved to serve the state's site."""
         extension = crawl_state_extension(self.crawler)
-        if extension is None or not extension.site_pending:
+        if extension is None or not extension.needs_public_origin:
             return
         try:
             extension.public_origin_learned(public_origin)
@@ -187,7 +187,8 @@ class SiteSpider(ArchiveSpider):
         if self.scope.to_fetch(response.url) is not None:
             # Only a page fetched from the site itself may say what else the site is called.
             self.scope.add_alias(page.canonical_url)
-            yield from self._named(urls.origin_of(page.canonical_url))
+            if page.named_origin is not None:
+                yield from self._named(page.named_origin)
         listing: int | None = 0
         category_url = None
         if isinstance(page, ArticlePage):

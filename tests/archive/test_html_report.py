@@ -27,7 +27,8 @@ from PIL import Image
 
 import crawler.sample_site.large
 from crawler.archive import html_report
-from crawler.archive.html_report import CSP, chart_label, write_html_report
+from crawler.archive.html_report import CSP, chart_label, run_coverage, write_html_report
+from crawler.archive.report import Run
 from crawler.sample_site.large import LargeSite
 from tests import chromium
 from tests.archive.test_report import write_run
@@ -227,7 +228,9 @@ def test_every_chart_is_drawn(rendered: Rendered) -> None:
 @pytest.mark.e2e
 def test_hostile_category_names_are_shown_as_text(rendered: Rendered) -> None:
     document = parse(rendered.dom)
-    cells = found(document, "//table[2]//td[1]/text()")
+    cells = found(
+        document, "//h2[starts-with(., 'Categories')]/following-sibling::table[1]//td[1]/text()"
+    )
     assert sorted(cells) == sorted(CATEGORIES)
     labels = [text.text_content() for text in found(svgs(rendered.dom)[0], ".//text")]
     assert set(CATEGORIES) <= set(labels)
@@ -284,3 +287,27 @@ def test_the_screenshot_shows_the_charts(rendered: Rendered, tmp_path: Path) -> 
     for bar in ("#9aa5b1", "#f28f20", "#c0392b"):  # listed, changed, removed: solid fills
         rgb = tuple(int(bar[i : i + 2], 16) for i in (1, 3, 5))
         assert colours.get(rgb, 0) > 200, bar
+
+
+def _run(tmp_path: Path, manifest: dict[str, object]) -> Run:
+    return Run(tmp_path, manifest)
+
+
+def test_coverage_is_plotted_from_the_archive_s_current_articles(tmp_path: Path) -> None:
+    run = _run(
+        tmp_path,
+        {
+            "coverage": {"pages": 4, "fields": {"title": 0.5}},
+            "archive_coverage": {"pages": 240, "fields": {"title": 1.0}},
+        },
+    )
+    assert run_coverage(run) == {"title": 1.0}
+
+
+def test_a_run_that_parsed_few_pages_and_says_nothing_of_the_archive_has_no_point(
+    tmp_path: Path,
+) -> None:
+    assert run_coverage(_run(tmp_path, {"coverage": {"pages": 4, "fields": {"title": 0.5}}})) == {}
+    assert run_coverage(_run(tmp_path, {"coverage": {"pages": 40, "fields": {"title": 0.5}}})) == {
+        "title": 0.5
+    }

@@ -36,8 +36,18 @@ def write_run(archive: Path, name: str, **counts: Any) -> Path:
             "pages_failed": counts.get("pages_failed", {}),
         },
     }
+    for key in ("requests", "freshness", "lastmod", "coverage", "archive_coverage"):
+        if key in counts:
+            manifest[key] = counts[key]
     (run / "manifest.json").write_text(json.dumps(manifest))
     return run
+
+
+REQUESTS = {
+    "robots": 2, "sitemap": 1, "listing": 30, "new": 0, "lastmod": 0, "due": 103,
+    "trust_sample": 15, "verify_removal": 0, "other": 3,
+}  # fmt: skip
+FRESHNESS = {"bound_days": 30.0, "oldest_verified": "x", "oldest_age_days": 7.0, "overdue": 0}
 
 
 def test_runs_are_tabled_oldest_first_with_their_outcomes(tmp_path: Path) -> None:
@@ -83,3 +93,34 @@ def test_a_stopped_crawl_says_it_can_be_resumed(tmp_path: Path) -> None:
 
 def test_an_empty_archive_says_so(tmp_path: Path) -> None:
     assert report(tmp_path) == [f"no runs in {tmp_path}"]
+
+
+def test_each_run_s_requests_and_freshness_are_tabled(tmp_path: Path) -> None:
+    write_run(tmp_path, "site-20250806T000000Z", new=3)  # a manifest without them: no row
+    write_run(
+        tmp_path,
+        "site-20250807T000000Z",
+        unchanged=118,
+        requests=REQUESTS,
+        freshness=FRESHNESS,
+        lastmod={"state": "trusted"},
+    )
+    lines = report(tmp_path)
+    start = lines.index("requests by purpose, and freshness after each run:")
+    header, _rule, row = lines[start + 1 : start + 4]
+    assert header.split()[:3] == ["run", "requests", "robots"]
+    assert row.split() == [
+        "site-20250807T000000Z", "154", "2", "1", "30", "0", "0", "103", "15", "0", "3",
+        "7.0", "0", "30", "trusted",
+    ]  # fmt: skip
+
+
+def test_a_finished_crawl_s_summary_says_what_it_cost(tmp_path: Path) -> None:
+    run = write_run(tmp_path, "site-20250807T000000Z", requests=REQUESTS, freshness=FRESHNESS)
+    lines = summary(run, "finished")
+    assert (
+        "  requests: 154 (robots 2, sitemap 1, listing 30, due 103, trust_sample 15, "
+        + ("other 3)")
+        in lines
+    )
+    assert "  freshness: oldest check 7.0 days ago, 0 overdue (bound 30 days)" in lines

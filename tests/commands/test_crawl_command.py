@@ -49,6 +49,29 @@ def test_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
     assert list(tmp_path.iterdir()) == []  # nothing was crawled or written
 
 
+@pytest.mark.parametrize("value", ["2026-03-01", "yesterday", "2026-03-01T03:00:00"])
+def test_a_bad_crawl_clock_is_refused_in_one_line(tmp_path: Path, value: str) -> None:
+    result = crawl(
+        "site",
+        "-a",
+        "start_url=http://127.0.0.1:9/",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}/archive",
+        "-s",
+        f"STATE_DIR={tmp_path}/state",
+        "-s",
+        f"CRAWL_CLOCK={value}",
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        "error: scrapy crawl site: CRAWL_CLOCK must be an ISO 8601 time with a zone, e.g. "
+        f"2026-03-01T03:00:00Z, not {value!r}"
+    ]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "state").exists()
+
+
 def test_unwritable_archive_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory", encoding="utf-8")
