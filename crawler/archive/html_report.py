@@ -292,7 +292,7 @@ def failures_chart(causes: Counter[tuple[str, str]]) -> Figure:
 MIN_PAGES = 20
 
 
-def _coverage(run: Run) -> dict[str, float]:
+def run_coverage(run: Run) -> dict[str, float]:
     """Field -> share (0 to 1) of a finished run: of the archive's current articles after it
     where the manifest gives them, else of the run's article pages if it parsed enough of
     them; empty otherwise."""
@@ -307,7 +307,7 @@ def _coverage(run: Run) -> dict[str, float]:
 
 def coverage_chart(runs: Sequence[Run]) -> Figure:
     """One line per record field: the share of article pages it was found on, per run."""
-    measured = [(run, shares) for run in runs if (shares := _coverage(run))]
+    measured = [(run, shares) for run in runs if (shares := run_coverage(run))]
     figure, axes = _figure(10, 3.8)
     if not measured:
         _nothing(axes, "no run recorded field coverage")

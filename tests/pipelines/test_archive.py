@@ -19,9 +19,9 @@ from twisted.python.failure import Failure
 import crawler as crawler_package
 from crawler.archive.warc import read_record
 from crawler.coverage import COVERAGE_FIELDS
-from crawler.revisit import PURPOSES
 from crawler.items import Capture
 from crawler.pipelines.archive import ArchivePipeline
+from crawler.revisit import PURPOSES
 from crawler.schema import SCHEMA_VERSION
 from tests.factories import (
     article_dict,
