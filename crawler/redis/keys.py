@@ -20,6 +20,8 @@ class Keys:
     ('evergreen:articles.example:articles', 'evergreen:articles.example:worker:w1')
     >>> keys.run(7).queue
     'evergreen:articles.example:run:7:queue'
+    >>> keys.sitemap_listed("/sitemap-1.xml")
+    'evergreen:articles.example:sitemap:/sitemap-1.xml'
     """
 
     prefix: str
@@ -37,6 +39,66 @@ class Keys:
     def live(self) -> str:
         """Sorted set (all scores 0, so ordered by key): keys of live articles."""
         return f"{self.prefix}:live"
+
+    @property
+    def checked(self) -> str:
+        """Sorted set (all scores 0, so ordered by member): ``<last_seen>\\0<key>\\0<url>`` of
+        every live article, so by last check, then key."""
+        return f"{self.prefix}:checked"
+
+    @property
+    def copies_checked(self) -> str:
+        """Sorted set as ``checked``, of the articles never archived that are duplicates of
+        another and not removed (the others ``due_articles`` covers)."""
+        return f"{self.prefix}:checked:copies"
+
+    @property
+    def due(self) -> str:
+        """Sorted set (all scores 0): ``<due_at>\\0<last_seen>\\0<key>\\0<url>`` of the articles
+        of ``checked`` and ``copies_checked``, so by when their next check is due (``due_at``
+        empty while unscheduled: due now)."""
+        return f"{self.prefix}:due"
+
+    @property
+    def removed(self) -> str:
+        """Hash: article key -> canonical URL, of the articles removed (a 404 or 410)."""
+        return f"{self.prefix}:removed"
+
+    @property
+    def sitemaps(self) -> str:
+        """Hash: sitemap (path key) -> the ``SitemapState`` as JSON."""
+        return f"{self.prefix}:sitemaps"
+
+    @property
+    def sitemap_entries(self) -> str:
+        """Hash: article key -> JSON ``[sitemap, lastmod]``: the sitemap that listed the
+        article when last read, and the lastmod it gave (``null``: none)."""
+        return f"{self.prefix}:sitemap_entries"
+
+    def sitemap_listed(self, sitemap: str) -> str:
+        """Hash: article key -> the lastmod as JSON, of every entry of ``sitemap`` when last
+        read (the other side of ``sitemap_entries``)."""
+        return f"{self.sitemap_listed_prefix}{sitemap}"
+
+    @property
+    def sitemap_listed_prefix(self) -> str:
+        return f"{self.prefix}:sitemap:"
+
+    @property
+    def listings(self) -> str:
+        """Hash: JSON ``[category URL, page]`` -> when the listing page is next swept."""
+        return f"{self.prefix}:listings"
+
+    @property
+    def categories(self) -> str:
+        """Hash: category URL -> the category record (name, url, articles) as JSON, as the
+        last finished run wrote it (a run's own listing pages are ``RunKeys.categories``)."""
+        return f"{self.prefix}:categories"
+
+    @property
+    def meta(self) -> str:
+        """Hash: name -> a value kept about the site (``CrawlState.meta``)."""
+        return f"{self.prefix}:meta"
 
     @property
     def contents(self) -> str:

@@ -1,9 +1,9 @@
 """``CrawlState`` in Redis: one site's state shared by every worker of a distributed crawl.
 
 The same data as the SQLite state (``crawler.state.sqlite``), under one key prefix
-(``crawler.redis.keys``): articles, content claims and runs for good; per run the frontier,
-the URL claims and the listing pages. What differs is that several processes use it at once,
-each one a *worker* with an id:
+(``crawler.redis.keys``): articles, content claims, sitemaps, listing schedules, the last
+category records and runs for good; per run the frontier, the URL claims and the listing
+pages. What differs is that several processes use it at once, each one a *worker* with an id:
 
 - **No lock, a heartbeat.** A worker holds ``<prefix>:worker:<id>``, a token with a time to
   live it refreshes while it runs. A key that expired is a dead worker.
@@ -17,9 +17,14 @@ each one a *worker* with an id:
   when it dies, the claims of articles it never wrote can be released (a SQLite transaction
   rolls them back; Redis has committed them).
 - **Commits are pipelines.** Writes that only need to be durable against a kill as much as
-  the SQLite state's commits are (article states, listing pages, requests done, the part's
-  counters) are buffered and sent at ``commit``; claims and the queue, which other workers
-  read at once, are not.
+  the SQLite state's commits are (article states, sitemaps and their entries, listing pages
+  and schedules, category records, site values, requests done, the part's counters) are
+  buffered and sent at ``commit``; claims and the queue, which other workers read at once, are
+  not. A read of what the buffer may hold commits it first.
+- **Indexes instead of queries.** What SQLite finds with a ``WHERE`` is kept in keys of its
+  own, maintained by the script that saves an article (``_SAVE_ARTICLE``: it reads the stored
+  version, so it drops the old entries whoever wrote it): the live articles by key, the live
+  ones and the copies by last check, both by due time, the removed ones.
 
 Nothing here depends on Scrapy. Lua scripts make the steps other workers must not see
 half-done atomic; they name keys from ``crawler.redis.keys`` patterns, which is fine on one
@@ -32,24 +37,28 @@ import dataclasses
 import json
 import secrets
 import time
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from random import Random
+from typing import TYPE_CHECKING, Any, Final
 
 from crawler.coverage import Coverage
-from crawler.items import CategoryPage
+from crawler.items import Category, CategoryPage
 from crawler.redis.frontier import RedisFrontier
 from crawler.redis.keys import Keys, RunKeys
-from crawler.state import ArticleState, Run, StateError
+from crawler.state import ArticleState, Freshness, Run, SitemapState, StateError
 from crawler.state.lock import StateBusy
 
 if TYPE_CHECKING:
     from redis import Redis
 
-#: Bumped when the keys change in a way an older state cannot be read with.
-SCHEMA_VERSION: Final = 1
+#: Bumped when the keys change in a way an older state cannot be read with; an older state is
+#: brought up to date when opened (``RedisState._migrate``).
+SCHEMA_VERSION: Final = 2
 ARTICLE_CACHE_SIZE: Final = 512
+#: Articles indexed by one script call when a state of schema 1 is brought up to date.
+REINDEX_BATCH: Final = 500
 
 #: A run's status: workers work on it, its work is complete (workers are closing), every part
 #: is settled, or a crawl with other arguments gave it up.
@@ -66,6 +75,86 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   return false
 end
 return redis.call('HGET', KEYS[1], ARGV[1])
+"""
+
+# The article indexes (``crawler.redis.keys``) of one stored article, added or removed.
+# KEYS: live, checked, copies_checked, due, removed. Members are NUL-separated, so that their
+# byte order is the order of their first part, then the next.
+_INDEX = """
+local SEP = string.char(0)
+local function get(a, name)
+  local value = a[name]
+  if value == cjson.null then return nil end
+  return value
+end
+local function index(key, a, add)
+  local function z(k, member)
+    if add then redis.call('ZADD', k, 0, member) else redis.call('ZREM', k, member) end
+  end
+  local removed = get(a, 'removed') == true
+  local live = (tonumber(get(a, 'version')) or 0) > 0 and not removed
+  local copy = not live and not removed and get(a, 'duplicate_of') ~= nil
+  local url = tostring(get(a, 'url') or '')
+  local checked = tostring(get(a, 'last_seen') or '') .. SEP .. key .. SEP .. url
+  if live then
+    z(KEYS[1], key)
+    z(KEYS[2], checked)
+  elseif copy then
+    z(KEYS[3], checked)
+  end
+  if live or copy then z(KEYS[4], tostring(get(a, 'due_at') or '') .. SEP .. checked) end
+  if removed then
+    if add then redis.call('HSET', KEYS[5], key, url) else redis.call('HDEL', KEYS[5], key) end
+  end
+end
+"""
+
+# KEYS: the index keys (``_INDEX``), then articles; ARGV: the article's key, its JSON.
+_SAVE_ARTICLE = (
+    _INDEX
+    + """
+local key, text = ARGV[1], ARGV[2]
+local old = redis.call('HGET', KEYS[6], key)
+if old then index(key, cjson.decode(old), false) end
+index(key, cjson.decode(text), true)
+redis.call('HSET', KEYS[6], key, text)
+"""
+)
+
+# Index stored articles (a state of schema 1 had none but ``live``): KEYS as ``_SAVE_ARTICLE``;
+# ARGV: article keys.
+_REINDEX = (
+    _INDEX
+    + """
+for i = 1, #ARGV do
+  local text = redis.call('HGET', KEYS[6], ARGV[i])
+  if text then index(ARGV[i], cjson.decode(text), true) end
+end
+"""
+)
+
+# What a sitemap read whole lists replaces what it listed, an article moving from the sitemap
+# that listed it before. KEYS[1]: sitemap_entries; ARGV: the sitemaps' key prefix, the sitemap,
+# then article key and lastmod (as JSON) pairs.
+_SAVE_SITEMAP_ENTRIES = """
+local entries, prefix, sitemap = KEYS[1], ARGV[1], ARGV[2]
+local listed = prefix .. sitemap
+for _, key in ipairs(redis.call('HKEYS', listed)) do redis.call('HDEL', entries, key) end
+redis.call('DEL', listed)
+local name = cjson.encode(sitemap)
+for i = 3, #ARGV, 2 do
+  local key, lastmod = ARGV[i], ARGV[i + 1]
+  local before = redis.call('HGET', entries, key)
+  if before then redis.call('HDEL', prefix .. cjson.decode(before)[1], key) end
+  redis.call('HSET', entries, key, '[' .. name .. ',' .. lastmod .. ']')
+  redis.call('HSET', listed, key, lastmod)
+end
+"""
+
+# A hash replaced whole: KEYS[1]; ARGV: field and value pairs.
+_REPLACE_HASH = """
+redis.call('DEL', KEYS[1])
+for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 """
 
 _RELEASE = """
@@ -183,6 +272,34 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
+_ARTICLE_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(ArticleState))
+_SITEMAP_FIELDS: Final = frozenset(f.name for f in dataclasses.fields(SitemapState))
+
+
+def _known(data: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    """``data`` less the names a newer version may have added."""
+    return {name: value for name, value in data.items() if name in names}
+
+
+def _article(text: bytes | str) -> ArticleState:
+    """An article as stored; fields added since it was written take their defaults."""
+    return ArticleState(**_known(json.loads(text), _ARTICLE_FIELDS))
+
+
+def _listing(url: str, page: int) -> str:
+    """The field of a listing page in ``Keys.listings``."""
+    return json.dumps([url, page])
+
+
+def _member(found: bytes | str) -> bytes:
+    return found.encode("utf-8") if isinstance(found, str) else found
+
+
+def _last_part(member: bytes) -> str:
+    """The URL at the end of an index member (``Keys.checked``, ``Keys.due``)."""
+    return member.rpartition(b"\0")[2].decode("utf-8")
+
+
 def merge_coverage(parts: list[Coverage]) -> Coverage:
     """One run's coverage from its parts': pages add up, shares are weighted by pages.
 
@@ -261,18 +378,43 @@ class RedisState:
         self._release_worker = client.register_script(_RELEASE_WORKER)
         self._release = client.register_script(_RELEASE)
         self._forget_current = client.register_script(_FORGET_CURRENT)
+        self._save_article = client.register_script(_SAVE_ARTICLE)
+        self._reindex = client.register_script(_REINDEX)
+        self._save_sitemap_entries = client.register_script(_SAVE_SITEMAP_ENTRIES)
+        self._replace_hash = client.register_script(_REPLACE_HASH)
         self._check_schema()
 
     def _check_schema(self) -> None:
         found = self.client.get(self.keys.schema)
         if found is None:
             self.client.set(self.keys.schema, SCHEMA_VERSION, nx=True)
-        elif int(found) != SCHEMA_VERSION:
+        elif int(found) > SCHEMA_VERSION:
             raise StateError(
-                f"the Redis keys {self.keys.prefix}:* were written by another version of the "
-                f"crawler (schema {int(found)}, this one reads {SCHEMA_VERSION}); use another "
-                "REDIS_KEY_PREFIX"
+                f"the Redis keys {self.keys.prefix}:* were written by another, newer version of "
+                f"the crawler (schema {int(found)}, this one reads {SCHEMA_VERSION}); use "
+                "another REDIS_KEY_PREFIX"
             )
+        elif int(found) < SCHEMA_VERSION:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a state of schema 1 up to date: index its articles (``_INDEX``). Workers
+        opening it together each do it whole (adding an entry twice changes nothing), and one
+        saving an article meanwhile replaces that article's entries as always."""
+        batch: list[str] = []
+        for key in self.client.hscan_iter(self.keys.articles, count=REINDEX_BATCH):
+            batch.append(_text(key[0]) or "")
+            if len(batch) >= REINDEX_BATCH:
+                self._reindex(keys=self._article_keys(), args=batch)
+                batch = []
+        if batch:
+            self._reindex(keys=self._article_keys(), args=batch)
+        self.client.set(self.keys.schema, SCHEMA_VERSION)
+
+    def _article_keys(self) -> list[str]:
+        """The keys ``_SAVE_ARTICLE`` and ``_REINDEX`` write."""
+        keys = self.keys
+        return [keys.live, keys.checked, keys.copies_checked, keys.due, keys.removed, keys.articles]
 
     def view(self, run_id: int) -> RedisState:
         """The same state, bound to another run (a run given up, a lost worker's run), for
@@ -640,19 +782,19 @@ class RedisState:
             cached = self._articles[key]
             return dataclasses.replace(cached) if cached is not None else None
         found = self.client.hget(self.keys.articles, key)
-        article = ArticleState(**json.loads(found)) if found is not None else None
+        article = _article(found) if found is not None else None
         self._cache(key, article)
         return dataclasses.replace(article) if article is not None else None
 
     def save_article(self, article: ArticleState) -> None:
+        """Buffered; the script replaces the article's index entries (``_INDEX``) with its
+        new ones, from the version stored when it runs."""
         self._cache(article.key, dataclasses.replace(article))
-        self._pipeline.hset(
-            self.keys.articles, article.key, json.dumps(dataclasses.asdict(article))
+        self._save_article(
+            keys=self._article_keys(),
+            args=[article.key, json.dumps(dataclasses.asdict(article))],
+            client=self._pipeline,
         )
-        if article.live:
-            self._pipeline.zadd(self.keys.live, {article.key: 0})
-        else:
-            self._pipeline.zrem(self.keys.live, article.key)
 
     def live_article_urls(self, batch: int = 500) -> Iterator[str]:
         self.commit()
@@ -665,6 +807,141 @@ class RedisState:
                 if found is not None:
                     yield str(json.loads(found)["url"])
             after = "(" + (_text(keys[-1]) or "")
+
+    def due_articles(self, due_before: str, verified_before: str, limit: int) -> list[str]:
+        """Four range reads in one round trip, three of them of members already in the order
+        wanted (by last check, then key), so only their first ``limit`` are read: the live
+        articles and the copies checked before ``verified_before``, and the unscheduled ones;
+        then the scheduled ones due by ``due_before``, all of them. Merged in that order.
+
+        A reply costs about a microsecond a member to parse (redis-py without hiredis): with
+        a limit, what is read is about what is returned."""
+        self.commit()
+        keys = self.keys
+        page = {"start": 0, "num": limit} if limit > 0 else {}
+        below = "(" + verified_before
+        reads = self.client.pipeline(transaction=False)
+        reads.zrangebylex(keys.checked, "-", below, **page)
+        reads.zrangebylex(keys.copies_checked, "-", below, **page)
+        # ``Keys.due`` members are ``<due_at>\0<last_seen>\0<key>\0<url>``: the unscheduled
+        # ones (``due_at`` empty) sort before ``\x01``, and ``due_at <= due_before`` is below
+        # ``due_before\x01``.
+        reads.zrangebylex(keys.due, "-", "(\x01", **page)
+        reads.zrangebylex(keys.due, "[\x01", f"({due_before}\x01")
+        live, copies, unscheduled, scheduled = reads.execute()
+        found = {*map(_member, live), *map(_member, copies)}
+        found.update(_member(member).partition(b"\0")[2] for member in (*unscheduled, *scheduled))
+        ordered = sorted(found)
+        if limit > 0:
+            del ordered[limit:]
+        return [_last_part(member) for member in ordered]
+
+    def sample_articles(self, count: int, seed: int) -> list[str]:
+        """Ranks drawn among the live keys in key order, so the same seed draws the same ones
+        from the same state; in key order. A small sample reads only its own keys."""
+        self.commit()
+        total = int(self.client.zcard(self.keys.live))
+        ranks = sorted(Random(seed).sample(range(total), max(0, min(count, total))))
+        if not ranks:
+            return []
+        if len(ranks) * 4 >= total:
+            every = self.client.zrangebylex(self.keys.live, "-", "+")
+            chosen = [every[rank] for rank in ranks if rank < len(every)]
+        else:
+            reads = self.client.pipeline(transaction=False)
+            for rank in ranks:
+                reads.zrange(self.keys.live, rank, rank)
+            chosen = [found[0] for found in reads.execute() if found]
+        texts = self.client.hmget(self.keys.articles, chosen)
+        return [str(json.loads(text)["url"]) for text in texts if text is not None]
+
+    def live_article_count(self) -> int:
+        self.commit()
+        return int(self.client.zcard(self.keys.live))
+
+    def freshness(self, verified_before: str) -> Freshness:
+        self.commit()
+        reads = self.client.pipeline(transaction=False)
+        reads.zrange(self.keys.checked, 0, 0)
+        reads.zlexcount(self.keys.checked, "-", "(" + verified_before)
+        first, overdue = reads.execute()
+        oldest = first[0].partition(b"\0")[0].decode("utf-8") if first else None
+        return Freshness(oldest, int(overdue))
+
+    def live_field_hashes(self, batch: int = 1000) -> Iterator[dict[str, str]]:
+        self.commit()
+        after = "-"
+        while True:
+            keys = self.client.zrangebylex(self.keys.live, after, "+", start=0, num=batch)
+            if not keys:
+                return
+            for found in self.client.hmget(self.keys.articles, keys):
+                if found is not None:
+                    yield dict(json.loads(found).get("field_hashes") or {})
+            after = "(" + (_text(keys[-1]) or "")
+
+    def sitemap_entry(self, key: str) -> tuple[str, str | None] | None:
+        self.commit()
+        found = self.client.hget(self.keys.sitemap_entries, key)
+        if found is None:
+            return None
+        sitemap, lastmod = json.loads(found)
+        return str(sitemap), lastmod
+
+    def sitemap_entries(self, sitemap: str) -> dict[str, str | None]:
+        """In key order."""
+        self.commit()
+        found = self.client.hgetall(self.keys.sitemap_listed(sitemap))
+        return {_text(key) or "": json.loads(found[key]) for key in sorted(found)}
+
+    def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
+        """Buffered; one script call, so no reader sees the sitemap half replaced."""
+        pairs: list[str] = []
+        for key, lastmod in entries.items():
+            pairs += [key, json.dumps(lastmod)]
+        self._save_sitemap_entries(
+            keys=[self.keys.sitemap_entries],
+            args=[self.keys.sitemap_listed_prefix, sitemap, *pairs],
+            client=self._pipeline,
+        )
+
+    def sitemap(self, url: str) -> SitemapState | None:
+        self.commit()
+        found = self.client.hget(self.keys.sitemaps, url)
+        if found is None:
+            return None
+        return SitemapState(**_known(json.loads(found), _SITEMAP_FIELDS))
+
+    def save_sitemap(self, sitemap: SitemapState) -> None:
+        self._pipeline.hset(
+            self.keys.sitemaps, sitemap.url, json.dumps(dataclasses.asdict(sitemap))
+        )
+
+    # -- listings -----------------------------------------------------------------------------
+
+    def listing_due(self, url: str, page: int) -> str | None:
+        self.commit()
+        return _text(self.client.hget(self.keys.listings, _listing(url, page)))
+
+    def schedule_listing(self, url: str, page: int, due_at: str) -> None:
+        self._pipeline.hset(self.keys.listings, _listing(url, page), due_at)
+
+    def due_listings(self, due_before: str) -> list[tuple[str, int]]:
+        """Ordered by category URL, then page."""
+        self.commit()
+        due: list[tuple[str, int]] = []
+        for name, when in self.client.hgetall(self.keys.listings).items():
+            url, page = json.loads(name)
+            if int(page) > 1 and (_text(when) or "") <= due_before:
+                due.append((str(url), int(page)))
+        return sorted(due)
+
+    def meta(self, name: str) -> str | None:
+        self.commit()
+        return _text(self.client.hget(self.keys.meta, name))
+
+    def set_meta(self, name: str, value: str) -> None:
+        self._pipeline.hset(self.keys.meta, name, value)
 
     # -- category pages -----------------------------------------------------------------------
 
@@ -682,6 +959,30 @@ class RedisState:
             for row in rows:
                 yield CategoryPage(**json.loads(row))
             start += len(rows)
+
+    def previous_categories(self) -> dict[str, Category]:
+        """By category URL, in URL order."""
+        self.commit()
+        found = {
+            _text(url) or "": json.loads(text)
+            for url, text in self.client.hgetall(self.keys.categories).items()
+        }
+        return {
+            url: Category(name=found[url]["name"], url=url, articles=list(found[url]["articles"]))
+            for url in sorted(found)
+        }
+
+    def save_categories(self, categories: Iterable[Category]) -> None:
+        """Buffered; replaces the records whole, in one script call."""
+        pairs: list[str] = []
+        for category in categories:
+            record = {"name": category.name, "url": category.url, "articles": category.articles}
+            pairs += [category.url, json.dumps(record)]
+        self._replace_hash(keys=[self.keys.categories], args=pairs, client=self._pipeline)
+
+    def removed_urls(self) -> set[str]:
+        self.commit()
+        return {_text(url) or "" for url in self.client.hvals(self.keys.removed)}
 
     # -- transactions -------------------------------------------------------------------------
 

@@ -436,7 +436,7 @@ def test_claims_of_records_never_written_are_released(
 
 def test_a_state_of_another_schema_is_refused(redis_client: Redis) -> None:
     redis_client.set(f"{PREFIX}:schema", 99)
-    with pytest.raises(StateError, match="another version"):
+    with pytest.raises(StateError, match="another, newer version"):
         RedisState(redis_client, PREFIX, "w1")
 
 
