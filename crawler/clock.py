@@ -46,7 +46,7 @@ def parse_clock(value: str) -> datetime:
 @lru_cache(maxsize=8)
 def crawl_clock(value: str | None) -> Clock:
     """The clock for a ``CRAWL_CLOCK`` setting: real time when empty, else a clock that reads
-    ``value`` when first asked and goes on with real time from there. Cached, so every
+    ``value`` when it is made and goes on with real time from there. Cached, so every
     component of one process reads the same clock."""
     if not value:
         return utc_now

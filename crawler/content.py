@@ -26,6 +26,12 @@ def _canonical_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _blank_as_empty(value: Any) -> Any:
+    # A value of only white space is no value (``crawler.coverage.present``): it digests as
+    # the empty string, so the archive's coverage and a run's agree on it.
+    return "" if isinstance(value, str) and not value.strip() else value
+
+
 def content_digests(record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     """The record's content hash and each content field's digest, from one encoding of each
     field (the hash is over the JSON list of the fields, which is their encodings joined).
@@ -34,7 +40,7 @@ def content_digests(record: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
     >>> whole == content_hash({"title": "A"}), fields == field_digests({"title": "A"})
     (True, True)
     """
-    parts = [_canonical_json(record.get(name)) for name in CONTENT_FIELDS]
+    parts = [_canonical_json(_blank_as_empty(record.get(name))) for name in CONTENT_FIELDS]
     whole = hashlib.sha256(b"[" + b",".join(parts) + b"]").hexdigest()
     return whole, {name: _digest(part) for name, part in zip(CONTENT_FIELDS, parts, strict=True)}
 
@@ -61,7 +67,8 @@ def field_digests(record: Mapping[str, Any]) -> dict[str, str]:
 
 def content_hash(record: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the record's content fields: of the JSON list of their values, in
-    ``CONTENT_FIELDS`` order, keys sorted, no whitespace.
+    ``CONTENT_FIELDS`` order, keys sorted, no whitespace (a value of only white space counts
+    as the empty string).
 
     >>> content_hash({"title": "A"}) == content_hash({"title": "A", "url": "https://x/"})
     True

@@ -120,8 +120,8 @@ def after_check(
     >>> after_check(20 * DAY, changed=True, now=now, bound=30 * DAY, minimum=DAY)[1] / DAY
     1.0
     """
+    minimum = min(minimum, bound)
     following = minimum if changed else min(bound, max(interval, minimum) * 2)
-    following = max(minimum, min(following, bound))
     return to_iso(now + timedelta(seconds=following)), following
 
 
@@ -135,7 +135,8 @@ def sweep_due(url: str, page: int, now: datetime, period: float, *, first: bool)
 _W3C = re.compile(
     r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2}))?)?)?",
+    re.ASCII,
 )
 
 
@@ -170,12 +171,56 @@ def parse_lastmod(text: str | None) -> str | None:
             int(parts["S"] or 0),
             tzinfo=UTC,
         )
-    except ValueError:  # 2025-13-40
+        return to_iso(moment - offset)
+    except (ValueError, OverflowError):  # 2025-13-40, or past year 9999 once in UTC
         return None
-    return to_iso(moment - offset)
 
 
 TRUST_META = "lastmod_trust"
+RUN_META = "revisit_run"
+
+
+@dataclass(slots=True)
+class RunFacts:
+    """What the processes of one run (the workers of a distributed crawl, or a killed process
+    and the one that resumed it) learned about the site's lastmods, kept in the state so that
+    each judges the run as a whole: whether a sitemap answered, whether it gave lastmods, and
+    which articles changed while their lastmod stood still."""
+
+    run: str
+    sitemaps: bool = False
+    lastmods: bool = False
+    contradicted: list[str] = field(default_factory=list)
+
+    @classmethod
+    def loads(cls, text: str | None, run: str) -> RunFacts:
+        """The facts of ``run`` (none yet when the state holds another run's)."""
+        data = json.loads(text) if text else {}
+        if data.get("run") != run:
+            return cls(run)
+        return cls(
+            run,
+            bool(data.get("sitemaps")),
+            bool(data.get("lastmods")),
+            [str(url) for url in data.get("contradicted", [])],
+        )
+
+    def merged(self, *, sitemaps: bool, lastmods: bool, contradicted: list[str]) -> RunFacts:
+        """These facts and one process's.
+
+        >>> RunFacts("r", lastmods=True).merged(sitemaps=True, lastmods=False,
+        ...     contradicted=["u"])
+        RunFacts(run='r', sitemaps=True, lastmods=True, contradicted=['u'])
+        """
+        return RunFacts(
+            self.run,
+            self.sitemaps or sitemaps,
+            self.lastmods or lastmods,
+            sorted({*self.contradicted, *contradicted}),
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
 
 
 @dataclass(slots=True)

@@ -59,9 +59,9 @@ def complete_categories(
     the article they follow there. Listings are newest first, so what a run did not fetch
     only moved down: the order stays the site's.
 
-    >>> from crawler.items import CategoryPage as P
     >>> before = {"c": Category(name="C", url="c", articles=["a", "b", "x", "d"])}
-    >>> [c.articles for c in complete_categories([P("C", "c", 1, ["n", "a"])], before, {"x"})]
+    >>> fresh = [CategoryPage(name="C", url="c", page=1, articles=["n", "a"])]
+    >>> [category.articles for category in complete_categories(fresh, before, {"x"})]
     [['n', 'a', 'b', 'd']]
     """
     groups: dict[str, list[CategoryPage]] = {}
@@ -90,26 +90,39 @@ def complete_categories(
             and link not in removed
             and (link in own or link not in seen_anywhere)
         ]
-        tail: dict[str, None] = dict.fromkeys(rest)
+        tail = list(rest)
         for page in later:
-            for before, link in zip([None, *page.articles], page.articles, strict=False):
-                if link in head or link in tail:
-                    continue
-                tail = _insert_after(tail, before, link)
+            tail = _place_new(tail, [link for link in page.articles if link not in head])
         name = ordered[0].name if ordered else previous[url].name
         merged.append(Category(name=name, url=url, articles=[*head, *tail]))
     return merged
 
 
-def _insert_after(links: dict[str, None], before: str | None, link: str) -> dict[str, None]:
-    if before is None or before not in links:
-        return {**links, link: None}
-    result: dict[str, None] = {}
-    for existing in links:
-        result[existing] = None
-        if existing == before:
-            result[link] = None
-    return result
+def _place_new(links: list[str], page: list[str]) -> list[str]:
+    """``links`` with the articles of ``page`` it lacks placed as the page orders them: after
+    the known article they follow there, or before the first known one when they open the
+    page; at the end when the page shows no known article.
+
+    >>> _place_new(["a", "b", "c"], ["x", "b", "y", "c"])
+    ['a', 'x', 'b', 'y', 'c']
+    """
+    known = set(links)
+    result = list(links)
+    waiting: list[str] = []
+    anchor: str | None = None
+    for link in page:
+        if link in known:
+            position = result.index(link)
+            if anchor is None:
+                result[position:position] = waiting  # new ones opening the page
+            waiting, anchor = [], link
+        elif anchor is None:
+            waiting.append(link)
+        else:
+            result.insert(result.index(anchor) + 1, link)
+            anchor = link
+        known.add(link)
+    return result + waiting
 
 
 def category_record(category: Category) -> dict[str, Any]:

@@ -159,7 +159,7 @@ class CrawlStateExtension:
         """The crawl's site calls itself ``public_origin``: ``SiteMismatch`` unless it is the
         state's site; the state learns it if it did not know it yet."""
         assert self.origin is not None
-        check_public_origin(self.site, self.origin, public_origin)
+        check_public_origin(self.site, public_origin)
         site = Site(self.origin, public_origin)
         if site != self.site:
             write_site(self.state, site)

@@ -108,10 +108,9 @@ def check_site(site: Site | None, origin: str) -> Literal["ok", "pending"]:
     raise SiteMismatch(f"the state was made for {site.describe()}, not for {origin}")
 
 
-def check_public_origin(site: Site | None, origin: str, public_origin: str) -> None:
-    """A crawl fetching from ``origin`` has learned that its site calls itself
-    ``public_origin``: ``SiteMismatch`` unless that is the state's site."""
+def check_public_origin(site: Site | None, public_origin: str) -> None:
+    """The crawl has learned that its site calls itself ``public_origin``: ``SiteMismatch``
+    unless that is the state's site."""
     if site is None or site.public_origin is None or public_origin == site.public_origin:
         return
-    named = public_origin if public_origin != origin else origin
-    raise SiteMismatch(f"the state was made for {site.describe()}, not for {named}")
+    raise SiteMismatch(f"the state was made for {site.describe()}, not for {public_origin}")

@@ -535,8 +535,11 @@ class SQLiteState:
         return [str(url) for (url,) in rows]
 
     def sample_articles(self, count: int, seed: int) -> list[str]:
-        keys = [str(key) for (key,) in self._db.execute(f"SELECT key FROM articles WHERE {_LIVE}")]
-        chosen = sorted(Random(seed).sample(keys, min(count, len(keys))))
+        keys = [
+            str(key)
+            for (key,) in self._db.execute(f"SELECT key FROM articles WHERE {_LIVE} ORDER BY key")
+        ]
+        chosen = sorted(Random(seed).sample(keys, max(0, min(count, len(keys)))))
         return [
             str(self._db.execute("SELECT url FROM articles WHERE key = ?", (key,)).fetchone()[0])
             for key in chosen
