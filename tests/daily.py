@@ -38,24 +38,36 @@ class Run:
     served: Counter[tuple[str, int]]
     #: Article ids the site was asked for, with the status it answered.
     articles: Counter[tuple[str, int]]
-    run_dir: Path | None
+    #: The run's folders: one, or one per worker of a distributed crawl.
+    run_dirs: list[Path]
+
+    @property
+    def run_dir(self) -> Path:
+        assert self.run_dirs, self.stderr[-2000:]
+        return self.run_dirs[-1]
 
     @property
     def requests(self) -> int:
         return sum(self.served.values())
 
     def manifest(self) -> dict[str, Any]:
-        assert self.run_dir is not None, self.stderr[-2000:]
         result: dict[str, Any] = json.loads((self.run_dir / "manifest.json").read_bytes())
         return result
 
+    def manifests(self) -> list[dict[str, Any]]:
+        return [json.loads((folder / "manifest.json").read_bytes()) for folder in self.run_dirs]
+
     def records(self) -> list[dict[str, Any]]:
-        assert self.run_dir is not None
-        return list(run_records(completed_shards(self.run_dir)))
+        return [
+            record for folder in self.run_dirs for record in run_records(completed_shards(folder))
+        ]
 
     def categories(self) -> list[dict[str, Any]]:
-        assert self.run_dir is not None
-        lines = (self.run_dir / CATEGORIES_FILE).read_text(encoding="utf-8").splitlines()
+        lines = [
+            line
+            for folder in self.run_dirs
+            for line in (folder / CATEGORIES_FILE).read_text(encoding="utf-8").splitlines()
+        ]
         return [json.loads(line) for line in lines]
 
 
@@ -75,7 +87,9 @@ class DailyCrawls:
             **FAST,
             "ARCHIVE_DIR": str(self.work / "archive"),
             "STATE_DIR": str(self.work / "state"),
-            "LOG_FILE": str(self.work / f"crawl-{len(self.runs)}.log"),
+            "LOG_FILE": str(
+                self.work / f"crawl-{len(self.runs)}{settings.get('REDIS_WORKER_ID', '')}.log"
+            ),
             "CRAWL_CLOCK": (DAY_ZERO + timedelta(days=day)).isoformat(),
             **self.settings,
             **settings,
@@ -89,19 +103,28 @@ class DailyCrawls:
         return sorted(archive.iterdir()) if archive.exists() else []
 
     def crawl(self, day: float, **settings: str) -> Run:
+        """One crawl at ``day``."""
+        return self.crawl_workers(day, (), **settings)
+
+    def crawl_workers(self, day: float, workers: tuple[str, ...], **settings: str) -> Run:
+        """The workers of a distributed crawl at ``day``, started together (``settings`` or
+        the sequence's give ``REDIS_URL``); no workers: one plain crawl."""
         self.work.mkdir(parents=True, exist_ok=True)
         before = set(self.run_dirs())
         self.site.reset_counts()
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-        result = subprocess.run(
-            self.command(day, **settings),
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        commands = [
+            self.command(day, **settings, REDIS_WORKER_ID=worker) for worker in workers
+        ] or [self.command(day, **settings)]
+        # stderr to files: a worker's pipe filling up while another is awaited would hang it.
+        errors = [self.work / f"crawl-{len(self.runs)}-{n}.err" for n in range(len(commands))]
+        processes = []
+        for command, error in zip(commands, errors, strict=True):
+            with error.open("w", encoding="utf-8") as sink:
+                processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stderr=sink))
+        for process in processes:
+            process.wait(timeout=900)
+        stderr = [error.read_text(encoding="utf-8") for error in errors]
         new = sorted(set(self.run_dirs()) - before)
         articles: Counter[tuple[str, int]] = Counter(
             (request.target.rsplit("=", 1)[-1], request.status)
@@ -110,11 +133,11 @@ class DailyCrawls:
         )
         run = Run(
             day,
-            result.returncode,
-            result.stderr,
+            max(process.returncode for process in processes),
+            "\n".join(stderr),
             self.site.counts(),
             articles,
-            new[-1] if new else None,
+            new,
         )
         self.runs.append(run)
         return run

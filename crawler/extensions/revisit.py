@@ -10,7 +10,7 @@ and reports the archive's freshness.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Self
@@ -23,12 +23,14 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import urls
 from crawler.clock import Clock, crawl_clock
-from crawler.extensions.state import crawl_state
+from crawler.extensions.state import crawl_state, crawl_state_extension
 from crawler.revisit import (
     DAY,
     DUE_SLACK,
+    RUN_META,
     TRUST_META,
     RevisitSettings,
+    RunFacts,
     Trust,
     after_check,
     first_due,
@@ -93,14 +95,14 @@ class RevisitPolicy:
         stats: StatsCollector,
         settings: RevisitSettings,
         clock: Clock,
+        run_started: Callable[[], datetime] | None = None,
     ) -> None:
         #: Looked up when first needed: extensions are built before one can find another.
         self._state = state
+        self._run_started = run_started or clock
         self.stats = stats
         self.settings = settings
         self.clock = clock
-        #: The run's schedule is judged as of its start.
-        self.started: datetime = clock()
         #: Per article key: the lastmod this process's sitemaps gave it.
         self.listed: dict[str, str | None] = {}
         #: The entries of the sitemaps being read, by the sitemap's path key.
@@ -124,6 +126,12 @@ class RevisitPolicy:
         return state
 
     @cached_property
+    def started(self) -> datetime:
+        """When the run started: its schedule is judged as of then, by every process that
+        works on it (the workers of a distributed crawl agree on it)."""
+        return self._run_started()
+
+    @cached_property
     def trust(self) -> Trust:
         """The trust in the site's lastmod as the run found it."""
         return Trust.loads(self.state.meta(TRUST_META))
@@ -138,11 +146,18 @@ class RevisitPolicy:
         if not crawler.settings.getbool("STATE_ENABLED"):
             raise NotConfigured("no crawl state")
         assert crawler.stats is not None
+        clock = crawl_clock(crawler.settings.get("CRAWL_CLOCK"))
+
+        def run_started() -> datetime:
+            extension = crawl_state_extension(crawler)
+            return extension.run.started_at if extension is not None else clock()
+
         policy = cls(
             lambda: crawl_state(crawler),
             crawler.stats,
             revisit_settings(crawler.settings),
-            crawl_clock(crawler.settings.get("CRAWL_CLOCK")),
+            clock,
+            run_started,
         )
         crawler.signals.connect(policy.spider_closed, signal=signals.spider_closed)
         return policy
@@ -196,7 +211,7 @@ class RevisitPolicy:
     def sitemap_child(self, url: str, lastmod: str | None) -> bool:
         """Whether to fetch a sitemap an index lists with ``lastmod``: not when it is the
         lastmod the state recorded the last time the file was read."""
-        self.sitemap_answers += 1
+        self._answered()
         parsed = self._lastmod(lastmod)
         key = urls.path_key(url)
         self._index_lastmods[key] = parsed
@@ -246,14 +261,14 @@ class RevisitPolicy:
 
     def sitemap_answered(self, sitemap: str, etag: str | None, last_modified: str | None) -> None:
         """A sitemap answered 200: keep its validators for a conditional request next time."""
-        self.sitemap_answers += 1
+        self._answered()
         known = self._sitemap_state(urls.path_key(sitemap))
         known.etag, known.last_modified = etag, last_modified
         self.state.save_sitemap(known)
 
     def sitemap_not_modified(self, sitemap: str) -> None:
         """A sitemap answered 304: it lists what it listed when last read."""
-        self.sitemap_answers += 1
+        self._answered()
         self.state.save_sitemap(self._sitemap_state(urls.path_key(sitemap)))
 
     def _sitemap_state(self, key: str) -> SitemapState:
@@ -273,7 +288,30 @@ class RevisitPolicy:
             self.stats.inc_value(LASTMOD_INVALID_KEY)
         else:
             self.lastmods_found += 1
+            if self.lastmods_found == 1:
+                self._note(lastmods=True)
         return parsed
+
+    def _answered(self) -> None:
+        self.sitemap_answers += 1
+        if self.sitemap_answers == 1:
+            self._note(sitemaps=True)
+
+    def _facts(self) -> RunFacts:
+        return RunFacts.loads(self.state.meta(RUN_META), to_iso(self.started))
+
+    def _note(
+        self, *, sitemaps: bool = False, lastmods: bool = False, contradicted: Sequence[str] = ()
+    ) -> RunFacts:
+        """Add what this process learned to the run's facts in the state; return them."""
+        facts = self._facts().merged(
+            sitemaps=sitemaps, lastmods=lastmods, contradicted=list(contradicted)
+        )
+        self.state.set_meta(RUN_META, facts.dumps())
+        return facts
+
+    def _run_has_lastmods(self) -> bool:
+        return self.lastmods_found > 0 or self._facts().lastmods
 
     def listing(self, url: str, page: int, articles: list[str], known_before: int) -> int | None:
         """A listing page (``page`` of the category ``url``) was fetched: schedule its next
@@ -298,7 +336,7 @@ class RevisitPolicy:
         """The bound a first schedule spreads over: the trusted one on a site whose lastmods
         this run has seen and never caught lying (a first crawl earns the trust as it ends,
         and its articles should not all come due within the shorter bound)."""
-        if self.trust.state == "unknown" and self.lastmods_found:
+        if self.trust.state == "unknown" and self._run_has_lastmods():
             return self.settings.bound(trusted=True)
         return self.bound
 
@@ -312,7 +350,7 @@ class RevisitPolicy:
         if lastmod is not None:
             article.lastmod = lastmod
         if new or article.interval <= 0:
-            if self.trust.state == "unknown" and not self.lastmods_found:
+            if self.trust.state == "unknown" and not self._run_has_lastmods():
                 # Before any sitemap answered: whether the site has lastmods (and so which
                 # bound to spread over) is known at the end of the run.
                 self._provisional.append(key)
@@ -338,9 +376,10 @@ class RevisitPolicy:
         return entry[1] if entry is not None else None
 
     def _contradictions(self) -> list[str]:
-        """Changed articles whose lastmod stood still: the site's lastmod lied about them."""
-        if not self.sitemap_answers:
-            return []  # no sitemap answered: nothing to judge the lastmods by
+        """This process's changed articles whose lastmod stood still: the site's lastmod lied
+        about them."""
+        if not self._facts().sitemaps:
+            return []  # no sitemap answered in the run: nothing to judge the lastmods by
         found = []
         for key, url, before in self._suspects:
             now = self._listed_lastmod(key)
@@ -354,7 +393,7 @@ class RevisitPolicy:
         """Spread the articles first scheduled before any lastmod was seen as the others of
         the run were: over the trusted bound on a site with lastmods. The order in which the
         first pages and the sitemaps happened to arrive then changes no schedule."""
-        if not self.lastmods_found:
+        if not self._provisional or not self._run_has_lastmods():
             return
         for key in self._provisional:
             article = self.state.article(key)
@@ -364,12 +403,15 @@ class RevisitPolicy:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self._settle_provisional()
-        contradicted = self._contradictions()
+        # The run's, not only this process's: the last process of a run to close writes the
+        # trust the whole run leaves, whichever worker found what.
+        facts = self._note(contradicted=self._contradictions())
+        contradicted = facts.contradicted
         now = self.clock()
         trust = self.trust
         if reason == "finished":
             trust = self.trust.after_run(
-                found_lastmods=self.lastmods_found > 0,
+                found_lastmods=facts.lastmods,
                 contradicted=contradicted,
                 now=to_iso(now),
                 recover=self.settings.trust_recover,
