@@ -319,9 +319,9 @@ class RevisitPolicy:
         pages in a row that listed only known articles, for the next page to go on from."""
         first = self.state.listing_due(url, page) is None
         period = self.settings.listing_full_sweep_days * DAY
-        self.state.schedule_listing(
-            url, page, sweep_due(url, page, self.started, period, first=first)
-        )
+        # Spread by the page's path, not its URL: a mirror's port changes between runs.
+        due = sweep_due(urls.path_key(url), page, self.started, period, first=first)
+        self.state.schedule_listing(url, page, due)
         all_known = bool(articles) and all(self._known(link) is not None for link in articles)
         count = known_before + 1 if all_known else 0
         remembered = self.state.listing_due(url, page + 1) is not None
