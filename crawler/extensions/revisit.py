@@ -103,14 +103,11 @@ class RevisitPolicy:
         self.stats = stats
         self.settings = settings
         self.clock = clock
-        #: Per article key: the lastmod this process's sitemaps gave it.
-        self.listed: dict[str, str | None] = {}
-        #: The entries of the sitemaps being read, by the sitemap's path key.
+        #: The entries of the sitemaps being read, by the sitemap's path key (the state has
+        #: them once a sitemap is read whole): memory stays that of one sitemap file.
         self._reading: dict[str, dict[str, str | None]] = {}
         self.sitemap_answers = 0
         self.lastmods_found = 0
-        #: Articles checked this run (their lastmod is set when a later sitemap gives it).
-        self.checked_keys: set[str] = set()
         #: Changed articles that were not announced by a newer lastmod when fetched:
         #: ``(key, url, lastmod recorded before)``, judged once the sitemaps are read.
         self._suspects: list[tuple[str, str, str]] = []
@@ -225,7 +222,6 @@ class RevisitPolicy:
         """The purpose of fetching an article a sitemap lists, or ``None`` to leave it."""
         parsed = self._lastmod(lastmod)
         key = urls.path_key(url)
-        self.listed[key] = parsed
         self._reading.setdefault(urls.path_key(sitemap), {})[key] = parsed
         known = self.state.article(key)
         if known is None:
@@ -235,8 +231,9 @@ class RevisitPolicy:
             # Listed again after it was removed: it is back, or the sitemap is late.
             return "lastmod" if newer else None
         if newer:
-            if key in self.checked_keys:
-                # Checked before the sitemap was read: its lastmod is the one just checked.
+            if known.last_seen >= to_iso(self.started):
+                # Checked this run before the sitemap was read: its lastmod is the one just
+                # checked.
                 known.lastmod = parsed
                 self.state.save_article(known)
                 return None
@@ -344,7 +341,6 @@ class RevisitPolicy:
         """Reschedule ``article`` after a check (a 304, an unchanged page, a new version or a
         first archive), and note the lastmod and sitemap this run's sitemaps gave it."""
         key = article.key
-        self.checked_keys.add(key)
         before = article.lastmod
         lastmod = self._listed_lastmod(key)
         if lastmod is not None:
@@ -367,11 +363,12 @@ class RevisitPolicy:
             self._suspects.append((key, article.url, before))
 
     def _listed_lastmod(self, key: str) -> str | None:
-        """The lastmod the site's sitemaps give the article now: as this process read them,
-        else as they were last read (by a run before, or a process of this run before a
+        """The lastmod the site's sitemaps give the article now: as a sitemap being read gives
+        it, else as they were last read (by a run before, or a process of this run before a
         kill; a sitemap whose index lastmod did not move is not read again)."""
-        if key in self.listed:
-            return self.listed[key]
+        for entries in self._reading.values():
+            if key in entries:
+                return entries[key]
         entry = self.state.sitemap_entry(key)
         return entry[1] if entry is not None else None
 
