@@ -32,8 +32,8 @@ from urllib.parse import urlencode
 import pytest
 
 from crawler.archive.verify import verify
-from crawler.sample_site.expected import site_summary
-from crawler.sample_site.server import SampleSite
+from sample_site.expected import site_summary
+from sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
