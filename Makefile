@@ -32,7 +32,7 @@ $(BENCH_STAMP): pyproject.toml | $(PY)
 	touch $(BASE_STAMP) $(TEST_STAMP) $@
 
 demo: $(BASE_STAMP)
-	$(PY) -m crawler.demo
+	$(PY) -m sample_site.demo
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
@@ -71,7 +71,7 @@ chromium:
 
 # Regenerates the bundled site and the per-variant fixtures (tests check both are current).
 sample-site: $(BASE_STAMP)
-	$(PY) -m crawler.sample_site.generate
+	$(PY) -m sample_site.generate
 	$(PY) tests/fixtures/make_fixtures.py
 
 clean:

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import FAST, PINNED, ROOT, Crawl, pin_site, run_pinned
 
 from crawler import settings as ours
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 
 BARE_SPIDER = Path(__file__).resolve().parent / "bare_spider.py"
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ROOT  # noqa: F401  (puts the checkout on sys.path)
 
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 from tests.daily import DailyCrawls, Run
 
 EDITED = [f"{2_000_000 + n}" for n in range(111, 1_111, 100)]

@@ -44,7 +44,7 @@ from harness import (
 )
 
 from crawler.archive.recover import completed_shards, run_records
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 
 
 def command(site: LargeSite, work: Path, **settings: str) -> list[str]:

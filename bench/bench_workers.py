@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.sample_site.large import LargeSite  # noqa: E402
+from sample_site.large import LargeSite  # noqa: E402
 from tests.redis_server import MISSING as MISSING  # noqa: E402
 from tests.redis_server import RedisServer, free_port  # noqa: E402
 
@@ -73,7 +73,7 @@ def served(articles: int, separate: bool) -> Iterator[str]:
             yield site.base_url
         return
     port = free_port()
-    command = [sys.executable, "-m", "crawler.sample_site.large", "--articles", str(articles)]
+    command = [sys.executable, "-m", "sample_site.large", "--articles", str(articles)]
     server = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=ROOT,

@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.recover import completed_shards, run_records
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Day 0 of every sequence, 03:00 UTC: a cron job's hour.

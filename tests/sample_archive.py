@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sample_site.expected import DEFAULT_ROOT, site_summary
-from crawler.sample_site.server import SampleSite
+from sample_site.expected import DEFAULT_ROOT, site_summary
+from sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_ORIGIN = "https://articles.example"

@@ -32,9 +32,9 @@ from crawler.archive.verify import verify
 from crawler.archive.warc import read_record
 from crawler.contract import ARTICLE_FIELDS
 from crawler.reparse import reparse_run
-from crawler.sample_site.large import LargeSite
 from crawler.schema import validate
 from crawler.urls import path_key
+from sample_site.large import LargeSite
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 3_000

@@ -27,15 +27,15 @@ from crawler.archive.warc import read_record
 from crawler.content import content_hash
 from crawler.contract import ARTICLE_FIELDS
 from crawler.reparse import reparse_record
-from crawler.sample_site.expected import (
+from crawler.schema import SCHEMA_VERSION
+from crawler.urls import path_key
+from sample_site.expected import (
     expected_categories,
     expected_duplicates,
     expected_records,
     site_summary,
 )
-from crawler.sample_site.server import RequestRecord, SampleSite
-from crawler.schema import SCHEMA_VERSION
-from crawler.urls import path_key
+from sample_site.server import RequestRecord, SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_ORIGIN = "https://articles.example"

@@ -28,8 +28,8 @@ import pytest
 
 from crawler import __version__
 from crawler.archive.recover import completed_shards, run_records
-from crawler.sample_site.expected import site_summary
-from crawler.sample_site.server import SampleSite
+from sample_site.expected import site_summary
+from sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "politeness"

@@ -12,7 +12,7 @@ import pytest
 
 from crawler.archive import iter_records, load_dataframe, shard_paths
 from crawler.archive.export import export
-from crawler.sample_site.expected import site_summary
+from sample_site.expected import site_summary
 from tests.sample_archive import TwoRuns, two_run_archive
 
 pytestmark = pytest.mark.e2e

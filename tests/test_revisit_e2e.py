@@ -19,7 +19,7 @@ from itertools import pairwise
 
 import pytest
 
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 from tests.daily import DailyCrawls, Run
 
 ARTICLES = 3_000

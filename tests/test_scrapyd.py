@@ -5,8 +5,11 @@ own configuration, eggs, logs and databases in a temporary folder, in a process 
 own so the crawl it spawns is stopped with it. ``scrapyd-deploy`` builds the egg beside
 ``scrapy.cfg`` and leaves a ``setup.py`` and build folders there, so it runs in a copy of the
 project: the checkout's ``scrapy.cfg`` unchanged plus a ``[deploy:test]`` target naming the
-test's Scrapyd, which inherits ``project`` from ``[deploy]``. The crawl is scheduled through the
-HTTP API, as an operator would with curl.
+test's Scrapyd, which inherits ``project`` from ``[deploy]``. The copy holds every package of the
+checkout (``crawler``, and the dev tooling ``sample_site`` and ``tests``), which the generated
+``setup.py``'s ``find_packages()`` would all put in the egg: pyproject.toml's
+``[tool.setuptools.packages.find]`` overrides it, and the test checks the egg holds the crawler
+only. The crawl is scheduled through the HTTP API, as an operator would with curl.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from urllib.parse import urlencode
 import pytest
 
 from crawler.archive.verify import verify
-from crawler.sample_site.expected import site_summary
-from crawler.sample_site.server import SampleSite
+from sample_site.expected import site_summary
+from sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -199,14 +202,16 @@ def scrapyd(tmp_path: Path) -> Iterator[Scrapyd]:
 
 
 def project_copy(dest: Path, scrapyd_url: str) -> Path:
-    """The files packaging reads (top-level files, the crawler package) and a test target."""
+    """The top-level files, every top-level package (what ``find_packages()`` finds in the
+    checkout: the crawler and the dev tooling beside it) and a test target."""
     dest.mkdir()
     for entry in ROOT.iterdir():
         if entry.is_file():
             shutil.copy2(entry, dest / entry.name)
-    shutil.copytree(
-        ROOT / "crawler", dest / "crawler", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
+        elif (entry / "__init__.py").is_file():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            shutil.copytree(entry, dest / entry.name, ignore=ignore)
+    assert {"crawler", "sample_site", "tests"} <= {entry.name for entry in dest.iterdir()}
     with (dest / "scrapy.cfg").open("a", encoding="utf-8") as cfg:
         cfg.write(f"\n[deploy:test]\nurl = {scrapyd_url}\n")
     return dest
@@ -238,12 +243,14 @@ def test_deploy_schedule_and_find_the_archive(scrapyd: Scrapyd, tmp_path: Path) 
     spiders = get_json(scrapyd.url + f"listspiders.json?project={PROJECT}")["spiders"]
     assert "site" in spiders, spiders
 
-    # The egg: the crawler package with its data, Scrapyd's settings entry point, nothing else.
+    # The egg: the crawler package with its data, Scrapyd's settings entry point, nothing else:
+    # no sample site, demo or tests, though the project folder holds them as packages.
     [egg] = (scrapyd.eggs_dir / PROJECT).glob("*.egg")
     with zipfile.ZipFile(egg) as contents:
         names = set(contents.namelist())
         entry_points = contents.read("EGG-INFO/entry_points.txt").decode("utf-8")
     assert {"crawler/settings.py", "crawler/py.typed", "crawler/spiders/site.py"} <= names
+    assert not [name for name in names if name.startswith(("sample_site/", "tests/"))]
     assert {name.split("/")[0] for name in names} == {"crawler", "EGG-INFO"}
     assert "[scrapy]\nsettings = crawler.settings" in entry_points
 

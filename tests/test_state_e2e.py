@@ -21,9 +21,9 @@ import pytest
 
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
-from crawler.sample_site.expected import site_summary
-from crawler.sample_site.large import LargeSite
-from crawler.sample_site.server import SampleSite
+from sample_site.expected import site_summary
+from sample_site.large import LargeSite
+from sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = site_summary()

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from crawler.archive.recover import completed_shards, run_records
-from crawler.sample_site.expected import site_summary
-from crawler.sample_site.large import LargeSite
-from crawler.sample_site.server import SampleSite
 from crawler.state.site import site_folder
+from sample_site.expected import site_summary
+from sample_site.large import LargeSite
+from sample_site.server import SampleSite
 
 ROOT = Path(__file__).resolve().parent.parent
 V1_STATE = ROOT / "tests" / "fixtures" / "state" / "v1-sample-site" / "state.sqlite"

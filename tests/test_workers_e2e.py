@@ -26,7 +26,7 @@ import pytest
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
 from crawler.contract import ARTICLE_FIELDS
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 3_000

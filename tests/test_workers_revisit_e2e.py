@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 from tests.daily import DailyCrawls, Run
 
 ARTICLES = 3_000

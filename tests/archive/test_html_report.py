@@ -25,11 +25,11 @@ import pytest
 from lxml import html as lxml_html
 from PIL import Image
 
-import crawler.sample_site.large
+import sample_site.large
 from crawler.archive import html_report
 from crawler.archive.html_report import CSP, chart_label, run_coverage, write_html_report
 from crawler.archive.report import Run
-from crawler.sample_site.large import LargeSite
+from sample_site.large import LargeSite
 from tests import chromium
 from tests.archive.test_report import write_run
 
@@ -195,7 +195,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
     with pytest.MonkeyPatch.context() as patch:
         # The site prints these as its category names (escaped in its HTML, as a real site
         # would): the crawler archives them as text, and the report must keep them text.
-        patch.setattr(crawler.sample_site.large, "CATEGORY_NAMES", CATEGORIES)
+        patch.setattr(sample_site.large, "CATEGORY_NAMES", CATEGORIES)
         with LargeSite(60, categories=len(CATEGORIES)) as site:
             crawl(site, work)
             ids = site.article_ids()

@@ -17,7 +17,7 @@ import pytest
 from crawler import extract_article
 from crawler.commands import savefixture
 from crawler.contract import ARTICLE_FIELDS
-from crawler.sample_site.server import SampleSite
+from sample_site.server import SampleSite
 from tests.fixtures.make_fixtures import _json as make_fixtures_json
 from tests.pages.test_article_fixtures import discover, read_case
 

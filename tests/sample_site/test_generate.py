@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from crawler.contract import violation
-from crawler.sample_site.articles import VARIANTS
-from crawler.sample_site.expected import (
+from sample_site.articles import VARIANTS
+from sample_site.expected import (
     DEFAULT_ROOT,
     expected_categories,
     expected_duplicates,
     expected_records,
     site_summary,
 )
-from crawler.sample_site.generate import generate
+from sample_site.generate import generate
 from tests.fixtures import make_fixtures
 
 ORIGIN = "http://127.0.0.1:8123"

@@ -14,16 +14,19 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from parsel import Selector
 
 from crawler import extract_article
-from crawler.sample_site import large
-from crawler.sample_site.large import REDESIGN_CLASSES, LargeSite
-from crawler.sample_site.server import entity_tag
+from sample_site import large
+from sample_site.large import REDESIGN_CLASSES, LargeSite
+from sample_site.server import entity_tag
 
+#: The checkout, the command lines' working directory: sample_site is importable from there.
+ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 3000
 #: Ids checked against the crawler's extraction: spread over the whole site, every category.
 SAMPLE = [f"{2000000 + i}" for i in range(0, ARTICLES, 10)]
@@ -713,8 +716,8 @@ def test_rendering_an_article_is_cheap(shared: LargeSite) -> None:
 
 
 def test_command_line_prints_the_serving_line_and_serves() -> None:
-    command = [sys.executable, "-m", "crawler.sample_site.large", "--articles", "50"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+    command = [sys.executable, "-m", "sample_site.large", "--articles", "50"]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
             line = process.stdout.readline()

@@ -14,13 +14,16 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from crawler.sample_site.large import LargeSite
-from crawler.sample_site.server import Response, entity_tag
+from sample_site.large import LargeSite
+from sample_site.server import Response, entity_tag
 
 #: 6,000 articles make two child sitemaps: ids 2000000-2004999 and 2005000-2005999.
+#: The checkout, the command lines' working directory: sample_site is importable from there.
+ROOT = Path(__file__).resolve().parents[2]
 TWO_CHILDREN = 6000
 
 
@@ -459,10 +462,10 @@ def test_construction_rejects_an_impossible_crawl_delay(delay: float) -> None:
 
 def test_command_line_serves_without_lastmod_and_with_a_crawl_delay() -> None:
     command = [
-        sys.executable, "-m", "crawler.sample_site.large",
+        sys.executable, "-m", "sample_site.large",
         "--articles", "50", "--no-lastmod", "--crawl-delay", "1.5",
     ]  # fmt: skip
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
             found = re.fullmatch(r"serving http://127\.0\.0\.1:(\d+)/\n", process.stdout.readline())

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from crawler.sample_site import server
-from crawler.sample_site.expected import DEFAULT_ROOT, site_summary
-from crawler.sample_site.placeholders import substitute_bytes
-from crawler.sample_site.server import (
+from sample_site import server
+from sample_site.expected import DEFAULT_ROOT, site_summary
+from sample_site.placeholders import substitute_bytes
+from sample_site.server import (
     SampleSite,
     entity_tag,
     etag_matches,
@@ -24,6 +24,8 @@ from crawler.sample_site.server import (
     start_server,
 )
 
+#: The checkout, the command line's working directory: sample_site is importable from there.
+ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://articles.example"
 SUMMARY: dict[str, Any] = site_summary()
 
@@ -242,9 +244,9 @@ def test_substitution_keeps_legacy_bytes() -> None:
 
 def test_command_line_prints_the_serving_line_and_serves(tmp_path: Path) -> None:
     log = tmp_path / "cli.log"
-    command = [sys.executable, "-m", "crawler.sample_site", "--root", str(DEFAULT_ROOT)]
+    command = [sys.executable, "-m", "sample_site", "--root", str(DEFAULT_ROOT)]
     command += ["--port", "0", "--log", str(log)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None
             line = process.stdout.readline()

@@ -26,12 +26,12 @@ STATE_DIR = ROOT / "data" / "state" / "articles.example"
 
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
-    """Start ``python -m crawler.sample_site`` on a free port; return it and its base URL."""
+    """Start ``python -m sample_site`` on a free port; return it and its base URL."""
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "crawler.sample_site",
+            "sample_site",
             "--root",
             str(SAMPLE_SITE),
             "--port",

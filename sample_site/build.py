@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from random import Random
 
-from crawler.sample_site import corpus
-from crawler.sample_site.articles import (
+from sample_site import corpus
+from sample_site.articles import (
     EXCLUSIVE_GROUPS,
     VARIANTS,
     Head,
@@ -22,8 +22,8 @@ from crawler.sample_site.articles import (
     make_article,
     make_head,
 )
-from crawler.sample_site.markup import ELSEWHERE
-from crawler.sample_site.model import (
+from sample_site.markup import ELSEWHERE
+from sample_site.model import (
     Article,
     Card,
     Category,
@@ -35,7 +35,7 @@ from crawler.sample_site.model import (
     RelatedCard,
     Site,
 )
-from crawler.sample_site.placeholders import ORIGIN
+from sample_site.placeholders import ORIGIN
 
 CATEGORIES: tuple[Category, ...] = tuple(Category(slug, name) for slug, name in corpus.CATEGORIES)
 PER_PAGE = 12

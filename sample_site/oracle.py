@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.sample_site.model import Article, Listing, Site, inline_text, normalize
-from crawler.sample_site.placeholders import ORIGIN
+from sample_site.model import Article, Listing, Site, inline_text, normalize
+from sample_site.placeholders import ORIGIN
 
 Record = dict[str, Any]
 

@@ -11,9 +11,9 @@ from datetime import date
 from random import Random
 from typing import get_args
 
-from crawler.sample_site import corpus
-from crawler.sample_site.markup import ELSEWHERE
-from crawler.sample_site.model import (
+from sample_site import corpus
+from sample_site.markup import ELSEWHERE
+from sample_site.model import (
     Ad,
     AdShape,
     Article,
@@ -33,7 +33,7 @@ from crawler.sample_site.model import (
     StrayClose,
     Text,
 )
-from crawler.sample_site.prose import Prose, entity_runs, parse_inline, pick_subject
+from sample_site.prose import Prose, entity_runs, parse_inline, pick_subject
 
 AD_SHAPES: tuple[AdShape, ...] = get_args(AdShape)
 NOISE_KINDS: tuple[NoiseKind, ...] = get_args(NoiseKind)

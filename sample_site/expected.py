@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crawler.sample_site.placeholders import check_origin, substitute_text
+from sample_site.placeholders import check_origin, substitute_text
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data" / "sample_site"
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "data" / "sample_site"
 
 Record = dict[str, Any]
 

@@ -10,8 +10,8 @@ from datetime import date
 from html import escape
 from typing import assert_never
 
-from crawler.sample_site import corpus
-from crawler.sample_site.model import (
+from sample_site import corpus
+from sample_site.model import (
     Ad,
     Block,
     BodyItem,
@@ -27,7 +27,7 @@ from crawler.sample_site.model import (
     StrayClose,
     Text,
 )
-from crawler.sample_site.placeholders import HOST, ORIGIN, SWAPPED_ORIGIN
+from sample_site.placeholders import HOST, ORIGIN, SWAPPED_ORIGIN
 
 #: Where in-body links to other hosts point; nothing answers there.
 ELSEWHERE = "https://elsewhere.example"

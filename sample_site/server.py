@@ -1,6 +1,6 @@
 """Serve the bundled sample site on the loopback interface.
 
-``python -m crawler.sample_site [--root data/sample_site] [--port 0] [--public-origin URL]
+``python -m sample_site [--root data/sample_site] [--port 0] [--public-origin URL]
 [--log FILE]`` prints ``serving http://127.0.0.1:<port>/`` once it accepts connections and runs
 until interrupted. Tests use :class:`SampleSite` in-process::
 
@@ -33,8 +33,8 @@ from types import FrameType, TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from crawler.sample_site.expected import DEFAULT_ROOT
-from crawler.sample_site.placeholders import check_origin, substitute_bytes
+from sample_site.expected import DEFAULT_ROOT
+from sample_site.placeholders import check_origin, substitute_bytes
 
 HTML = "text/html; charset=utf-8"
 #: Legacy pages declare their charset only in <meta>, as the real site's old pages do.
@@ -357,7 +357,7 @@ def start_server(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.sample_site", description="Serve the sample site on 127.0.0.1."
+        prog="python -m sample_site", description="Serve the sample site on 127.0.0.1."
     )
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="generated site folder")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")

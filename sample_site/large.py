@@ -15,7 +15,7 @@ and count what the crawler fetched::
         assert site.article_fetches(304) == 2990
 
 :meth:`LargeSite.expected_record` is the record the crawler must archive for an article, derived
-from the same data the page is rendered from. ``python -m crawler.sample_site.large --articles
+from the same data the page is rendered from. ``python -m sample_site.large --articles
 3000`` serves one from the shell until interrupted.
 
 Incremental crawls trust what the site says changed, so the site can also say it wrongly or not
@@ -49,9 +49,9 @@ from types import FrameType, TracebackType
 from typing import Any, Final, Literal, NamedTuple, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.sample_site import corpus
-from crawler.sample_site.prose import Prose, pick_subject
-from crawler.sample_site.server import Response, entity_tag, etag_matches
+from sample_site import corpus
+from sample_site.prose import Prose, pick_subject
+from sample_site.server import Response, entity_tag, etag_matches
 
 #: Article ``i`` has id ``ARTICLE_ID_BASE + i``: always 7 digits, like the real site's ids.
 ARTICLE_ID_BASE: Final = 2_000_000
@@ -1359,9 +1359,9 @@ class LargeSite:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m crawler.sample_site.large``: serve a large site until SIGINT or SIGTERM."""
+    """``python -m sample_site.large``: serve a large site until SIGINT or SIGTERM."""
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.sample_site.large",
+        prog="python -m sample_site.large",
         description="Serve a large generated article site on 127.0.0.1.",
     )
     parser.add_argument("--articles", type=int, default=3000, help="how many articles")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from crawler.sample_site import markup
-from crawler.sample_site.markup import attr, text
-from crawler.sample_site.model import Article, Card, Category, HomeLink, Listing, RelatedCard
-from crawler.sample_site.placeholders import ORIGIN
+from sample_site import markup
+from sample_site.markup import attr, text
+from sample_site.model import Article, Card, Category, HomeLink, Listing, RelatedCard
+from sample_site.placeholders import ORIGIN
 
 SITE_NAME = "Evergreen"
 FOOTER = (

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from random import Random
 
-from crawler.sample_site import corpus
-from crawler.sample_site.model import Element, Entity, Inline, Run, Text
+from sample_site import corpus
+from sample_site.model import Element, Entity, Inline, Run, Text
 
 _SMALL_WORDS = frozenset(
     {"a", "an", "and", "as", "at", "between", "for", "from", "in", "into", "of", "on", "the", "to"}

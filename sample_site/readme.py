@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.sample_site.model import Site
+from sample_site.model import Site
 
 _LAYOUT = """\
 # Sample site (generated)
 
-Written by `python -m crawler.sample_site.generate` (`make sample-site`); do not edit by hand.
-Served by `python -m crawler.sample_site [--root data/sample_site] [--port 0]
-[--public-origin URL] [--log FILE]`, or in-process with `crawler.sample_site.server.SampleSite`.
+Written by `python -m sample_site.generate` (`make sample-site`); do not edit by hand.
+Served by `python -m sample_site [--root data/sample_site] [--port 0]
+[--public-origin URL] [--log FILE]`, or in-process with `sample_site.server.SampleSite`.
 
 Pages and expected records name the origin as `{{ORIGIN}}` (protocol-relative links use
 `//{{HOST}}`, scheme-swapped links `{{SWAPPED_ORIGIN}}`). The server fills these in with its
-own `http://127.0.0.1:<port>` or with `--public-origin`; `crawler.sample_site.expected` does
+own `http://127.0.0.1:<port>` or with `--public-origin`; `sample_site.expected` does
 the same for the expected records. Redirects send `Location: <origin>/page.php?p=<id>`.
 
 ## Layout

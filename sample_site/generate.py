@@ -1,6 +1,6 @@
 """Write the sample site and its expected records.
 
-``python -m crawler.sample_site.generate [--out data/sample_site]`` replaces ``site/`` and
+``python -m sample_site.generate [--out data/sample_site]`` replaces ``site/`` and
 ``expected/`` under ``--out`` and rewrites its README. Two runs with the same arguments write
 identical bytes.
 """
@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from crawler.sample_site import oracle, render
-from crawler.sample_site.build import DEFAULT_ARTICLES, DEFAULT_LONG_BODY, build_site
-from crawler.sample_site.model import Article, Site
-from crawler.sample_site.readme import readme
+from sample_site import oracle, render
+from sample_site.build import DEFAULT_ARTICLES, DEFAULT_LONG_BODY, build_site
+from sample_site.model import Article, Site
+from sample_site.readme import readme
 
 DEFAULT_OUT = Path("data/sample_site")
 
