@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from crawler import __version__
+from crawler.version import __version__
 from crawler.archive.atomic import atomic_write
 from crawler.archive.rundir import to_utc
 from crawler.archive.shards import ShardInfo

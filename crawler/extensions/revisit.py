@@ -39,17 +39,17 @@ from crawler.revisit import (
     to_iso,
 )
 from crawler.state import ArticleState, CrawlState, SitemapState
+from crawler.stats import (
+    FRESHNESS_KEY,
+    LASTMOD_INVALID_KEY,
+    LEFT_DUE_KEY,
+    LISTING_STOPPED_KEY,
+    SITEMAP_UNCHANGED_KEY,
+    SKIPPED_PREFIX,
+    TRUST_KEY,
+)
 
 logger = logging.getLogger(__name__)
-
-#: Stats keys.
-TRUST_KEY = "revisit/lastmod_trust"
-FRESHNESS_KEY = "revisit/freshness"
-LEFT_DUE_KEY = "revisit/left_due"
-SKIPPED_PREFIX = "revisit/skipped/"
-LASTMOD_INVALID_KEY = "sitemap/lastmod_invalid"
-SITEMAP_UNCHANGED_KEY = "sitemap/unchanged"
-LISTING_STOPPED_KEY = "listing/stopped_at_known"
 
 
 def revisit_settings(settings: BaseSettings) -> RevisitSettings:

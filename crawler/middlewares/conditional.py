@@ -18,8 +18,12 @@ from crawler.clock import crawl_clock, utc_now
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
 from crawler.middlewares.purpose import purpose_of
-from crawler.outcomes import UNCHANGED_KEY
-from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY
+from crawler.stats import (
+    DUPLICATE_CONTENT_KEY,
+    NOT_MODIFIED_KEY,
+    SITEMAP_NOT_MODIFIED_KEY,
+    UNCHANGED_KEY,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -31,8 +35,6 @@ logger = logging.getLogger(__name__)
 
 #: Request meta key: the request carries validators from the state.
 CONDITIONAL_META = "state_conditional"
-NOT_MODIFIED_KEY = "state/not_modified"
-SITEMAP_NOT_MODIFIED_KEY = "sitemap/not_modified"
 
 
 class NotModified(IgnoreRequest):

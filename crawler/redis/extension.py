@@ -22,14 +22,13 @@ from crawler.archive.rundir import run_dir_name
 from crawler.clock import crawl_clock, utc_now
 from crawler.extensions.state import CrawlStateExtension
 from crawler.redis.connection import key_prefix, redis_client, worker_id
+from crawler.redis.state import ACTIVE, RedisState
 from crawler.redis.takeover import FolderSettings, recover_orphans, resume_own, take_over
 from crawler.state import Run
-from crawler.state.redis import ACTIVE, RedisState
+from crawler.stats import TAKEN_OVER_KEY
 
 logger = logging.getLogger(__name__)
 
-#: Stats: parts of dead workers this worker took over.
-TAKEN_OVER_KEY = "workers/taken_over"
 #: Finish reason of a worker that found itself taken for dead.
 LOST_REASON = "worker_lost"
 
@@ -61,7 +60,7 @@ def create_worker_run_dir(root: Path, spider: str, started: datetime, worker: st
 
 class WorkerStateExtension(CrawlStateExtension):
     """``CrawlStateExtension`` for a worker of a distributed crawl: the state is
-    ``crawler.state.redis.RedisState``, shared by every worker with the same ``REDIS_URL`` and
+    ``crawler.redis.state.RedisState``, shared by every worker with the same ``REDIS_URL`` and
     key prefix. On start it takes its worker id, takes over the parts of workers that died
     (``crawler.redis.takeover``), then joins the current run of the same spider and arguments
     or begins one, resuming its own part if its previous process left one. While it runs it
@@ -90,13 +89,10 @@ class WorkerStateExtension(CrawlStateExtension):
         "The run is not finished: the other workers go on with it, or the same command does"
     )
 
-    state: RedisState
-
     def __init__(
         self,
         stats: StatsCollector,
         state: RedisState,
-        spider: Spider,
         *,
         commit_interval: float,
         heartbeat_interval: float,
@@ -105,6 +101,10 @@ class WorkerStateExtension(CrawlStateExtension):
         archived: bool = True,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        super().__init__(
+            stats, state, commit_interval=commit_interval, archived=archived, clock=clock
+        )
+        self.state: RedisState = state
         self.heartbeat_interval = heartbeat_interval
         self.worker_timeout = worker_timeout
         self.folder_settings = folder_settings
@@ -113,9 +113,6 @@ class WorkerStateExtension(CrawlStateExtension):
         self.close_spider: Callable[[str], object] = lambda reason: None
         self._started = False
         self._heartbeat_loop: AsyncioLoopingCall | LoopingCall | None = None
-        super().__init__(
-            stats, state, spider, commit_interval=commit_interval, archived=archived, clock=clock
-        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -133,7 +130,6 @@ class WorkerStateExtension(CrawlStateExtension):
             extension = cls(
                 crawler.stats,
                 state,
-                crawler.spider,
                 commit_interval=settings.getfloat(
                     "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
                 ),
@@ -147,7 +143,7 @@ class WorkerStateExtension(CrawlStateExtension):
                 ),
                 archived=settings.getbool("ARCHIVE_ENABLED", True),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
-            )
+            ).open(crawler.spider)
         except BaseException:
             state.close()
             client.close()

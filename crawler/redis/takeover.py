@@ -41,11 +41,11 @@ from crawler.archive.recover import completed_shards, describe, recover_open_sha
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
 from crawler.content import content_key, url_key
 from crawler.coverage import Coverage
-from crawler.outcomes import PREFIX, WRITTEN_KEY
 from crawler.pipelines.archive import run_counts
+from crawler.redis.state import CONTENT_CLAIM, FINISHED, LOST, URL_CLAIM, Part, RedisState
 from crawler.state.categories import run_categories
 from crawler.state.reconcile import reconcile
-from crawler.state.redis import CONTENT_CLAIM, FINISHED, LOST, URL_CLAIM, Part, RedisState
+from crawler.stats import ARTICLES_PREFIX, WRITTEN_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def finish_folder(
     stats: dict[str, Any] = dict(part.counters)
     # The folder is exact; the counters may lag behind what it wrote after its last commit.
     for outcome in ("new", "changed", "removed"):
-        stats[PREFIX + outcome] = counts[outcome]
+        stats[ARTICLES_PREFIX + outcome] = counts[outcome]
     stats[WRITTEN_KEY] = counts["new"] + counts["changed"]
     if state.categories_writer() == part.worker:
         merged = run_categories(state)

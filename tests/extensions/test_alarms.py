@@ -5,9 +5,10 @@ from __future__ import annotations
 import doctest
 from typing import Any
 
-from crawler.coverage import FIELD_PREFIX, PAGES_KEY, Coverage
+from crawler.coverage import Coverage
 from crawler.extensions import alarms
 from crawler.extensions.alarms import Thresholds, evaluate
+from crawler.stats import FIELD_PREFIX, PAGES_KEY
 
 DEFAULTS = Thresholds()
 

@@ -18,9 +18,9 @@ from crawler.archive.verify import verify
 from crawler.content import content_hash
 from crawler.coverage import Coverage
 from crawler.redis.extension import WorkerStateExtension
+from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings
 from crawler.state.lock import StateBusy
-from crawler.state.redis import RedisState
 from crawler.urls import path_key
 from tests.factories import article_url, make_article
 
@@ -56,13 +56,12 @@ def worker(client: Redis, name: str, start_url: str = "https://a/") -> WorkerSta
     return WorkerStateExtension(
         crawler.stats,
         state,
-        SiteSpider(start_url=start_url),
         commit_interval=1.0,
         heartbeat_interval=0.1,
         worker_timeout=0.5,
         folder_settings=FolderSettings(10, False),
         clock=lambda: LATER,
-    )
+    ).open(SiteSpider(start_url=start_url))
 
 
 def kill(extension: WorkerStateExtension, client: Redis) -> None:

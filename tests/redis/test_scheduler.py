@@ -15,7 +15,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from crawler.fingerprint import CanonicalRequestFingerprinter
 from crawler.redis import dupefilter, queue
 from crawler.redis.scheduler import RedisScheduler
-from crawler.state.redis import RedisState
+from crawler.redis.state import RedisState
 
 if TYPE_CHECKING:
     from redis import Redis

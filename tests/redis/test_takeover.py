@@ -15,8 +15,8 @@ from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
 from crawler.content import content_hash, content_key, url_key
+from crawler.redis.state import FINISHED, LOST, RedisState
 from crawler.redis.takeover import FolderSettings, resume_own, take_over
-from crawler.state.redis import FINISHED, LOST, RedisState
 from crawler.urls import path_key
 from tests.factories import make_article, make_category_page
 

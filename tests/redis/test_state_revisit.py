@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.items import Category
+from crawler.redis.state import SCHEMA_VERSION, RedisState
 from crawler.state import ArticleState, Freshness, SitemapState
-from crawler.state.redis import SCHEMA_VERSION, RedisState
 from tests.factories import category_url, make_category_page
-from tests.state.test_redis import ARGUMENTS, NOW, PREFIX, article, open_state
+from tests.redis.test_state import ARGUMENTS, NOW, PREFIX, article, open_state
 
 if TYPE_CHECKING:
     from redis import Redis

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.coverage import Coverage
-from crawler.state import ArticleState, StateError
-from crawler.state.lock import StateBusy
-from crawler.state.redis import (
+from crawler.redis.state import (
     CONTENT_CLAIM,
     FINISHED,
     LOST,
     URL_CLAIM,
     RedisState,
 )
+from crawler.state import ArticleState, StateError
+from crawler.state.lock import StateBusy
 from tests.factories import make_category_page
 
 if TYPE_CHECKING:
