@@ -9,7 +9,6 @@ command, and open it in Chromium. The screenshot is kept in ``build/report-scree
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import shutil
@@ -53,10 +52,6 @@ def found(node: Any, path: str) -> list[Any]:
     result = node.xpath(path)
     assert isinstance(result, list)
     return result
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(html_report).failed == 0
 
 
 # ---- the page, without a browser ------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 from crawler.coverage import Coverage
@@ -29,10 +28,6 @@ def healthy(pages: int = 240, **overrides: Any) -> dict[str, Any]:
 
 def kinds(found: list[alarms.Alarm]) -> list[str]:
     return [alarm.kind for alarm in found]
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(alarms).failed == 0
 
 
 def test_a_healthy_crawl_raises_nothing() -> None:
