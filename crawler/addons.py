@@ -10,6 +10,18 @@ from scrapy.utils.misc import load_object
 logger = logging.getLogger(__name__)
 
 
+#: The project's own scheduler, on the crawl state's frontier.
+STATE_SCHEDULER = "crawler.scheduler.StateScheduler"
+
+
+def replace_setting(settings: BaseSettings, name: str, default: str, value: str) -> None:
+    """Set ``name`` to ``value`` where it still is the project's ``default``, at the priority
+    the default has (an add-on's own priority ranks below the project's settings module, which
+    names the default): a value given on purpose (``-s NAME=...``) is left alone."""
+    if settings.get(name) == default:
+        settings.set(name, value, priority=settings.getpriority(name) or "addon")
+
+
 class StateBackends:
     """Enables the add-on of each state backend whose setting is set (``STATE_BACKENDS``:
     setting name -> add-on class path; ``REDIS_URL`` -> ``crawler.redis.RedisAddon``), so that
@@ -23,7 +35,9 @@ class StateBackends:
     def update_settings(self, settings: BaseSettings) -> None:
         wanted = [name for name in settings.getdict("STATE_BACKENDS") if settings.get(name)]
         if not settings.getbool("STATE_ENABLED"):
-            settings.set("SCHEDULER", "scrapy.core.scheduler.Scheduler", priority="addon")
+            replace_setting(
+                settings, "SCHEDULER", STATE_SCHEDULER, "scrapy.core.scheduler.Scheduler"
+            )
             for name in wanted:
                 logger.warning(
                     "%s is ignored with STATE_ENABLED=False: workers share a crawl through "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from scrapy.settings import BaseSettings
 
+from crawler.addons import STATE_SCHEDULER, replace_setting
+
 #: The core's state components and the worker's that take their places.
 STATE_EXTENSION = "crawler.extensions.state.CrawlStateExtension"
 WORKER_EXTENSION = "crawler.redis.extension.WorkerStateExtension"
@@ -19,9 +21,13 @@ class RedisAddon:
 
     def update_settings(self, settings: BaseSettings) -> None:
         extensions = settings.getdict("EXTENSIONS")
-        order = extensions.pop(STATE_EXTENSION, 10)
-        extensions[STATE_EXTENSION] = None
-        extensions[WORKER_EXTENSION] = order
-        settings.set("EXTENSIONS", extensions, priority="addon")
-        settings.set("SCHEDULER", SCHEDULER, priority="addon")
-        settings.set("DUPEFILTER_CLASS", DUPEFILTER, priority="addon")
+        if extensions.get(STATE_EXTENSION) is not None:
+            extensions[WORKER_EXTENSION] = extensions[STATE_EXTENSION]
+            extensions[STATE_EXTENSION] = None
+            settings.set(
+                "EXTENSIONS", extensions, priority=settings.getpriority("EXTENSIONS") or "addon"
+            )
+        replace_setting(settings, "SCHEDULER", STATE_SCHEDULER, SCHEDULER)
+        replace_setting(
+            settings, "DUPEFILTER_CLASS", "scrapy.dupefilters.RFPDupeFilter", DUPEFILTER
+        )
