@@ -98,7 +98,7 @@ class ConditionalRequestMiddleware:
 
     def _sitemap_request(self, request: Request) -> None:
         assert self.policy is not None
-        known = self.policy.sitemap_validators(request.url)
+        known = self.policy.sitemaps.validators(request.url)
         if known is None or not (known.etag or known.last_modified):
             return
         if known.etag:
@@ -113,7 +113,7 @@ class ConditionalRequestMiddleware:
         if request.meta[CONDITIONAL_META] == "sitemap":
             assert self.policy is not None
             self.stats.inc_value(SITEMAP_NOT_MODIFIED_KEY)
-            self.policy.sitemap_not_modified(request.url)
+            self.policy.sitemaps.not_modified(request.url)
             raise NotModified(f"not modified: {request.url}")
         self.stats.inc_value(NOT_MODIFIED_KEY)
         known = self.state.article(urls.path_key(request.url))
