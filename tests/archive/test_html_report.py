@@ -26,7 +26,8 @@ from PIL import Image
 
 import crawler.sample_site.large
 from crawler.archive import html_report
-from crawler.archive.html_report import CSP, chart_label, run_coverage, write_html_report
+from crawler.archive.charts import chart_label, run_coverage
+from crawler.archive.html_report import CSP, write_html_report
 from crawler.archive.report import Run
 from crawler.sample_site.large import LargeSite
 from tests import chromium
