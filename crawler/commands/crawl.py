@@ -31,7 +31,7 @@ from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.state import StateError
 from crawler.state.lock import state_busy
 from crawler.state.site import check_site, state_dir
-from crawler.state.sqlite import read_site_of
+from crawler.state.sqlite_schema import read_site_of
 from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_SITE_KEY
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
