@@ -5,6 +5,9 @@
 is scrapy-redis's, adapted to Scrapy 2.19 and to the state's frontier:
 
 - ``keys``: where everything lives, under one prefix per site;
+- ``state``: the ``CrawlState``, on ``claims``, ``indexes`` (the articles') and ``sitemaps``,
+  with ``stored`` to read back what it stored;
+- ``heartbeat``: a worker's hold of its id; ``workers``: the runs' parts, how a run ends;
 - ``frontier``: the run's queue, seen set and each worker's requests in flight;
 - ``queue``, ``dupefilter``, ``scheduler``: scrapy-redis's components, subclassed;
 - ``takeover``: what a live worker does with the folder and requests of a dead one;
