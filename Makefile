@@ -38,6 +38,7 @@ lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 test: $(TEST_STAMP) lint
 	$(PY) -m pytest

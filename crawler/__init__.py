@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from crawler.extract import extract_article
 
-__version__ = "0.1.0"
+from crawler.version import __version__
 
 __all__ = ["__version__", "extract_article"]
 

@@ -14,14 +14,12 @@ from typing import Any
 
 from crawler.content import EMPTY_DIGESTS
 from crawler.contract import ARTICLE_FIELDS
+from crawler.stats import FIELD_PREFIX, PAGES_KEY
 
 #: The record fields whose presence is counted (``type`` and ``url`` are always there).
 COVERAGE_FIELDS: tuple[str, ...] = tuple(
     name for name in ARTICLE_FIELDS if name not in ("type", "url")
 )
-#: Stats keys: article pages checked, and pages on which each field was found.
-PAGES_KEY = "coverage/pages"
-FIELD_PREFIX = "coverage/field/"
 
 
 def present(value: object) -> bool:

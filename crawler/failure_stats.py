@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-PAGES_FAILED_PREFIX = "pages/failed/"
+from crawler.stats import PAGES_FAILED_PREFIX
 
 
 class Stats(Protocol):

@@ -6,14 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from crawler.stats import ARTICLES_PREFIX
+
 OUTCOMES: tuple[str, ...] = ("new", "changed", "unchanged", "removed")
-PREFIX = "articles/"
-NEW_KEY = PREFIX + "new"
-CHANGED_KEY = PREFIX + "changed"
-UNCHANGED_KEY = PREFIX + "unchanged"
-REMOVED_KEY = PREFIX + "removed"
-#: Article records the archive wrote (new and changed ones).
-WRITTEN_KEY = "archive/articles_written"
 
 
 def article_counts(stats: Mapping[str, Any]) -> dict[str, int]:
@@ -22,4 +17,4 @@ def article_counts(stats: Mapping[str, Any]) -> dict[str, int]:
     >>> article_counts({"articles/new": 3})
     {'new': 3, 'changed': 0, 'unchanged': 0, 'removed': 0}
     """
-    return {outcome: int(stats.get(PREFIX + outcome, 0)) for outcome in OUTCOMES}
+    return {outcome: int(stats.get(ARTICLES_PREFIX + outcome, 0)) for outcome in OUTCOMES}

@@ -7,12 +7,11 @@ from collections.abc import Callable, Container
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request, Spider
-from scrapy.core.scheduler import BaseScheduler, Scheduler
+from scrapy.core.scheduler import BaseScheduler
 from scrapy.utils.request import request_from_dict
 
 from crawler import urls
 from crawler.extensions.state import crawl_state
-from crawler.state.redis import RedisState
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -126,7 +125,8 @@ class StateScheduler(BaseScheduler):
     ``Request.to_dict``, pickled (as Scrapy's own disk queues do). A request with
     ``dont_filter`` is queued again even if seen.
 
-    Without a crawl state (``STATE_ENABLED = False``) it is Scrapy's default ``Scheduler``.
+    Without a crawl state (``STATE_ENABLED = False``) the project's add-on sets Scrapy's
+    default ``Scheduler`` instead (``crawler.addons``).
 
     Stats, as Scrapy's scheduler: ``scheduler/enqueued[/disk]``, ``scheduler/dequeued[/disk]``,
     ``dupefilter/filtered``.
@@ -150,13 +150,8 @@ class StateScheduler(BaseScheduler):
     def from_crawler(cls, crawler: Crawler) -> Self:
         state = crawl_state(crawler)
         if state is None:
-            return Scheduler.from_crawler(crawler)  # type: ignore[return-value]
-        if isinstance(state, RedisState):
-            # A distributed crawl (REDIS_URL): scrapy-redis's scheduler on the shared frontier.
-            # Imported here: scrapy-redis is only installed with the redis extra.
-            from crawler.redis.scheduler import RedisScheduler
-
-            return RedisScheduler.from_crawler(crawler)
+            # crawler.addons.StateBackends sets Scrapy's own scheduler without a state.
+            raise RuntimeError("StateScheduler needs the crawl state (STATE_ENABLED)")
         assert crawler.stats is not None and crawler.request_fingerprinter is not None
         return cls(
             state.frontier,

@@ -105,7 +105,7 @@ SPIDER_MIDDLEWARES = {
 # One request per article however it is linked: fingerprints use canonical URLs.
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
 # The queue and the seen set are the crawl state's frontier, on disk (Scrapy's own scheduler
-# when STATE_ENABLED is False; scrapy-redis's, adapted, with REDIS_URL).
+# when STATE_ENABLED is False; scrapy-redis's, adapted, with REDIS_URL: crawler.addons).
 SCHEDULER = "crawler.scheduler.StateScheduler"
 
 # --- Crawl state and drift alarms ---------------------------------------------------------------
@@ -158,7 +158,10 @@ EXTENSIONS = {
 }
 
 # --- Distributed crawls ------------------------------------------------------------------------
-# crawler.redis.extension.WorkerStateExtension: with REDIS_URL set (e.g. redis://host:6379/0),
+# crawler.addons.StateBackends: each state backend's add-on is enabled by its setting being set.
+ADDONS = {"crawler.addons.StateBackends": 0}
+STATE_BACKENDS = {"REDIS_URL": "crawler.redis.RedisAddon"}
+# crawler.redis.RedisAddon (crawler.redis.extension.WorkerStateExtension): with REDIS_URL set (e.g. redis://host:6379/0),
 # every `scrapy crawl` with the same URL and key prefix is a worker of one crawl: the crawl
 # state, the request queue and the duplicate filter (scrapy-redis, adapted: crawler/redis/) are
 # shared in Redis, each worker writes its own run folder, and a dead worker's requests and

@@ -1,15 +1,7 @@
 from __future__ import annotations
 
-import doctest
-
-from crawler import content, coverage, outcomes
 from crawler.content import CONTENT_FIELDS, changed_fields, content_hash, field_digests
 from tests.factories import make_article
-
-
-def test_doctests() -> None:
-    for module in (content, coverage, outcomes):
-        assert doctest.testmod(module).failed == 0
 
 
 def test_the_hash_ignores_what_names_or_describes_the_record() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from crawler.content import EMPTY_DIGESTS, field_digests
-from crawler.coverage import COVERAGE_FIELDS, FIELD_PREFIX, PAGES_KEY, Coverage, present
+from crawler.coverage import COVERAGE_FIELDS, Coverage, present
+from crawler.stats import FIELD_PREFIX, PAGES_KEY
 from tests.factories import article_dict
 
 #: The fields a record may leave empty and still be archived.

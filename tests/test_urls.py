@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import doctest
 import re
 import sys
 
@@ -12,10 +11,6 @@ from crawler import urls
 
 ORIGIN = "https://articles.example"
 ARTICLE = f"{ORIGIN}/page.php?p=0210900"
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(urls).failed == 0
 
 
 @pytest.mark.parametrize(

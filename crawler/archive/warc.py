@@ -32,11 +32,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from crawler import __version__
 from crawler.archive.atomic import OPEN_SUFFIX, open_path, publish
 from crawler.archive.rundir import to_utc
 from crawler.archive.shards import ShardInfo
 from crawler.items import Capture
+from crawler.version import __version__
 
 PREFIX = "capture"
 #: Headers that describe the bytes on the wire, not the stored (decoded) body.

@@ -25,15 +25,14 @@ from scrapy.settings import BaseSettings
 
 from crawler.archive.report import summary
 from crawler.clock import parse_clock
-from crawler.extensions.alarms import ALARMS_KEY, Alarm
-from crawler.extensions.revisit import TRUST_KEY
+from crawler.extensions.alarms import Alarm
 from crawler.extensions.state import spider_origin
-from crawler.pipelines.archive import FAILED_KEY, RUN_DIR_KEY
-from crawler.spiders.base import WRONG_SITE_KEY, ArchiveSpider, SpiderArgumentError
+from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.state import StateError
 from crawler.state.lock import state_busy
 from crawler.state.site import check_site, state_dir
-from crawler.state.sqlite import read_site_of
+from crawler.state.sqlite_schema import read_site_of
+from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_SITE_KEY
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
 BAD_INPUT = 2

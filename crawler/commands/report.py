@@ -46,7 +46,8 @@ class Command(ScrapyCommand):
         written = None
         if opts.html is not None:
             # Imported here: the text report needs nothing beyond the crawler's dependencies.
-            from crawler.archive.html_report import ReportUnavailable, write_html_report
+            from crawler.archive.charts import ReportUnavailable
+            from crawler.archive.html_report import write_html_report
 
             try:
                 written = write_html_report(archive, opts.html)

@@ -24,19 +24,21 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawler.coverage import PAGES_KEY, Coverage
+from crawler.coverage import Coverage
 from crawler.extensions.state import crawl_state
 from crawler.state import CrawlState
+from crawler.stats import (
+    ALARMS_KEY,
+    DOWNLOADER_EXCEPTION_PREFIX,
+    DOWNLOADER_STATUS_PREFIX,
+    DROPPED_PREFIX,
+    PAGES_KEY,
+)
 
 logger = logging.getLogger(__name__)
 
-#: Stats key holding the run's alarms (a list of ``Alarm``).
-ALARMS_KEY = "alarms"
 #: Exit status of ``scrapy crawl`` per alarm kind; the lowest one raised is the exit status.
 EXIT_CODES: dict[str, int] = {"unreachable": 4, "failing": 4, "no_records": 5, "coverage": 6}
-_DROPPED_PREFIX = "validate/dropped/"
-_EXCEPTION_PREFIX = "downloader/exception_type_count/"
-_STATUS_PREFIX = "downloader/response_status_count/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
     requests = int(stats.get("downloader/request_count", 0))
     if requests == 0:
         return None
-    exceptions = _with_prefix(stats, _EXCEPTION_PREFIX)
+    exceptions = _with_prefix(stats, DOWNLOADER_EXCEPTION_PREFIX)
     responses = int(stats.get("downloader/response_count", 0))
     if responses == 0:
         return Alarm(
@@ -95,7 +97,7 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
         )
     server_errors = {
         status: n
-        for status, n in _with_prefix(stats, _STATUS_PREFIX).items()
+        for status, n in _with_prefix(stats, DOWNLOADER_STATUS_PREFIX).items()
         if status.isdigit() and int(status) >= 500
     }
     failed = sum(exceptions.values()) + sum(server_errors.values())
@@ -111,7 +113,7 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
 def no_record_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alarm | None:
     """Many of the article pages fetched gave no record (the template moved)."""
     pages = int(stats.get(PAGES_KEY, 0))
-    dropped = _with_prefix(stats, _DROPPED_PREFIX)
+    dropped = _with_prefix(stats, DROPPED_PREFIX)
     if pages < thresholds.min_pages or sum(dropped.values()) / pages < thresholds.no_record_share:
         return None
     return Alarm(

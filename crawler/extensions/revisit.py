@@ -23,6 +23,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import urls
 from crawler.clock import Clock, crawl_clock
+from crawler.extensions.sitemaps import Sitemaps
 from crawler.extensions.state import crawl_state, crawl_state_extension
 from crawler.revisit import (
     DAY,
@@ -34,22 +35,19 @@ from crawler.revisit import (
     Trust,
     after_check,
     first_due,
-    parse_lastmod,
     sweep_due,
     to_iso,
 )
-from crawler.state import ArticleState, CrawlState, SitemapState
+from crawler.state import ArticleState, CrawlState
+from crawler.stats import (
+    FRESHNESS_KEY,
+    LEFT_DUE_KEY,
+    LISTING_STOPPED_KEY,
+    SKIPPED_PREFIX,
+    TRUST_KEY,
+)
 
 logger = logging.getLogger(__name__)
-
-#: Stats keys.
-TRUST_KEY = "revisit/lastmod_trust"
-FRESHNESS_KEY = "revisit/freshness"
-LEFT_DUE_KEY = "revisit/left_due"
-SKIPPED_PREFIX = "revisit/skipped/"
-LASTMOD_INVALID_KEY = "sitemap/lastmod_invalid"
-SITEMAP_UNCHANGED_KEY = "sitemap/unchanged"
-LISTING_STOPPED_KEY = "listing/stopped_at_known"
 
 
 def revisit_settings(settings: BaseSettings) -> RevisitSettings:
@@ -103,15 +101,13 @@ class RevisitPolicy:
         self.stats = stats
         self.settings = settings
         self.clock = clock
-        #: The entries of the sitemaps being read, by the sitemap's path key (the state has
-        #: them once a sitemap is read whole): memory stays that of one sitemap file.
-        self._reading: dict[str, dict[str, str | None]] = {}
-        self.sitemap_answers = 0
-        self.lastmods_found = 0
+        #: What the sitemaps say, read as the spider hands them over.
+        self.sitemaps = Sitemaps(
+            lambda: self.state, stats, self._note, lambda: to_iso(self.started)
+        )
         #: Changed articles that were not announced by a newer lastmod when fetched:
         #: ``(key, url, lastmod recorded before)``, judged once the sitemaps are read.
         self._suspects: list[tuple[str, str, str]] = []
-        self._index_lastmods: dict[str, str | None] = {}
         #: Articles first scheduled before the run knew whether the site has lastmods.
         self._provisional: list[str] = []
 
@@ -205,95 +201,6 @@ class RevisitPolicy:
         self.stats.inc_value(SKIPPED_PREFIX + "known_link")
         return None
 
-    def sitemap_child(self, url: str, lastmod: str | None) -> bool:
-        """Whether to fetch a sitemap an index lists with ``lastmod``: not when it is the
-        lastmod the state recorded the last time the file was read."""
-        self._answered()
-        parsed = self._lastmod(lastmod)
-        key = urls.path_key(url)
-        self._index_lastmods[key] = parsed
-        known = self.state.sitemap(key)
-        if parsed is not None and known is not None and known.lastmod == parsed:
-            self.stats.inc_value(SITEMAP_UNCHANGED_KEY)
-            return False
-        return True
-
-    def sitemap_entry(self, url: str, lastmod: str | None, sitemap: str) -> str | None:
-        """The purpose of fetching an article a sitemap lists, or ``None`` to leave it."""
-        parsed = self._lastmod(lastmod)
-        key = urls.path_key(url)
-        self._reading.setdefault(urls.path_key(sitemap), {})[key] = parsed
-        known = self.state.article(key)
-        if known is None:
-            return "new"
-        newer = parsed is not None and (known.lastmod is None or parsed > known.lastmod)
-        if known.removed:
-            # Listed again after it was removed: it is back, or the sitemap is late.
-            return "lastmod" if newer else None
-        if newer:
-            if known.last_seen >= to_iso(self.started):
-                # Checked this run before the sitemap was read: its lastmod is the one just
-                # checked.
-                known.lastmod = parsed
-                self.state.save_article(known)
-                return None
-            return "lastmod"
-        self.stats.inc_value(SKIPPED_PREFIX + "lastmod_unchanged")
-        return None
-
-    def sitemap_read(self, sitemap: str) -> list[str]:
-        """A urlset was read whole: the canonical URLs of the archived articles it listed
-        when last read and lists no more, to ask for now (a 404 or 410 is a removal)."""
-        source = urls.path_key(sitemap)
-        entries = self._reading.pop(source, {})
-        missing = [key for key in self.state.sitemap_entries(source) if key not in entries]
-        self.state.save_sitemap_entries(source, entries)
-        self.state.save_sitemap(self._sitemap_state(source))
-        gone = []
-        for key in missing:
-            known = self.state.article(key)
-            if known is not None and known.live:
-                gone.append(known.url)
-        return gone
-
-    def sitemap_answered(self, sitemap: str, etag: str | None, last_modified: str | None) -> None:
-        """A sitemap answered 200: keep its validators for a conditional request next time."""
-        self._answered()
-        known = self._sitemap_state(urls.path_key(sitemap))
-        known.etag, known.last_modified = etag, last_modified
-        self.state.save_sitemap(known)
-
-    def sitemap_not_modified(self, sitemap: str) -> None:
-        """A sitemap answered 304: it lists what it listed when last read."""
-        self._answered()
-        self.state.save_sitemap(self._sitemap_state(urls.path_key(sitemap)))
-
-    def _sitemap_state(self, key: str) -> SitemapState:
-        known = self.state.sitemap(key) or SitemapState(url=key)
-        if key in self._index_lastmods:
-            known.lastmod = self._index_lastmods[key]
-        return known
-
-    def sitemap_validators(self, sitemap: str) -> SitemapState | None:
-        return self.state.sitemap(urls.path_key(sitemap))
-
-    def _lastmod(self, text: str | None) -> str | None:
-        if text is None:
-            return None
-        parsed = parse_lastmod(text)
-        if parsed is None:
-            self.stats.inc_value(LASTMOD_INVALID_KEY)
-        else:
-            self.lastmods_found += 1
-            if self.lastmods_found == 1:
-                self._note(lastmods=True)
-        return parsed
-
-    def _answered(self) -> None:
-        self.sitemap_answers += 1
-        if self.sitemap_answers == 1:
-            self._note(sitemaps=True)
-
     def _facts(self) -> RunFacts:
         return RunFacts.loads(self.state.meta(RUN_META), to_iso(self.started))
 
@@ -308,7 +215,7 @@ class RevisitPolicy:
         return facts
 
     def _run_has_lastmods(self) -> bool:
-        return self.lastmods_found > 0 or self._facts().lastmods
+        return self.sitemaps.lastmods_found > 0 or self._facts().lastmods
 
     def listing(self, url: str, page: int, articles: list[str], known_before: int) -> int | None:
         """A listing page (``page`` of the category ``url``) was fetched: schedule its next
@@ -342,7 +249,7 @@ class RevisitPolicy:
         first archive), and note the lastmod and sitemap this run's sitemaps gave it."""
         key = article.key
         before = article.lastmod
-        lastmod = self._listed_lastmod(key)
+        lastmod = self.sitemaps.lastmod_of(key)
         if lastmod is not None:
             article.lastmod = lastmod
         if new or article.interval <= 0:
@@ -362,16 +269,6 @@ class RevisitPolicy:
         if changed and not new and before is not None:
             self._suspects.append((key, article.url, before))
 
-    def _listed_lastmod(self, key: str) -> str | None:
-        """The lastmod the site's sitemaps give the article now: as a sitemap being read gives
-        it, else as they were last read (by a run before, or a process of this run before a
-        kill; a sitemap whose index lastmod did not move is not read again)."""
-        for entries in self._reading.values():
-            if key in entries:
-                return entries[key]
-        entry = self.state.sitemap_entry(key)
-        return entry[1] if entry is not None else None
-
     def _contradictions(self) -> list[str]:
         """This process's changed articles whose lastmod stood still: the site's lastmod lied
         about them."""
@@ -379,7 +276,7 @@ class RevisitPolicy:
             return []  # no sitemap answered in the run: nothing to judge the lastmods by
         found = []
         for key, url, before in self._suspects:
-            now = self._listed_lastmod(key)
+            now = self.sitemaps.lastmod_of(key)
             if now is None or now <= before:
                 found.append(url)
         return found

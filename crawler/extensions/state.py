@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -24,7 +24,6 @@ from crawler.archive.shards import ShardInfo
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
-from crawler.outcomes import PREFIX, WRITTEN_KEY
 from crawler.state import CrawlState, Run
 from crawler.state.reconcile import reconcile
 from crawler.state.site import (
@@ -36,6 +35,7 @@ from crawler.state.site import (
     write_site,
 )
 from crawler.state.sqlite import SQLiteState
+from crawler.stats import ARTICLES_PREFIX, RECOVERED_KEY, RESUMED_KEY, WRITTEN_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +52,6 @@ RUN_COUNTER_PREFIXES: tuple[str, ...] = (
     "requests/",
     "validate/",
 )
-RESUMED_KEY = "state/resumed"
-RECOVERED_KEY = "state/recovered_records"
 
 
 def run_counters(stats: Mapping[str, Any]) -> dict[str, int]:
@@ -83,9 +81,8 @@ class CrawlStateExtension:
 
     Other components reach the state through :func:`crawl_state`.
 
-    With ``REDIS_URL`` set, ``from_crawler`` builds the extension of a worker of a distributed
-    crawl instead, on the state in Redis, with no lock folder
-    (``crawler.redis.extension.WorkerStateExtension``).
+    A state backend's add-on may put a subclass in its place (``crawler.addons``: with
+    ``REDIS_URL``, the extension of a worker of a distributed crawl, on the state in Redis).
 
     Settings:
 
@@ -107,7 +104,6 @@ class CrawlStateExtension:
         self,
         stats: StatsCollector,
         state: CrawlState,
-        spider: Spider,
         *,
         commit_interval: float,
         archived: bool = True,
@@ -126,10 +122,18 @@ class CrawlStateExtension:
         self.existing_shards: list[ShardInfo] = []
         self.existing_warcs: list[ShardInfo] = []
         self._loop: AsyncioLoopingCall | LoopingCall | None = None
+        self.origin: str | None = None
+        self.site: Site | None = None
+        self.site_pending = False
+
+    def open(self, spider: Spider) -> Self:
+        """Check the state is the spider's site's, then resume the unfinished run of the
+        same spider and arguments or begin a new one."""
         self.site = self._bind(spider)
         self.run = self._begin(spider.name, dict(getattr(spider, "arguments", {})))
         if self.run.resumed:
             self._resume()
+        return self
 
     def _bind(self, spider: Spider) -> Site | None:
         """The site the state was made for, checked against the spider's: ``SiteMismatch``
@@ -187,31 +191,19 @@ class CrawlStateExtension:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("STATE_ENABLED", True):
-            if settings.get("REDIS_URL"):
-                logger.warning(
-                    "REDIS_URL is ignored with STATE_ENABLED=False: workers share a crawl "
-                    "through its state"
-                )
             raise NotConfigured("STATE_ENABLED is False")
-        if settings.get("REDIS_URL") and cls is CrawlStateExtension:
-            # A worker of a distributed crawl: the state in Redis, no lock folder. Imported
-            # here, as its dependencies come with the redis extra.
-            from crawler.redis.extension import WorkerStateExtension
-
-            return cast(Self, WorkerStateExtension.from_crawler(crawler))
         assert crawler.stats is not None and crawler.spider is not None
         state = SQLiteState(state_dir(settings.get("STATE_DIR"), spider_origin(crawler.spider)))
         try:
             extension = cls(
                 crawler.stats,
                 state,
-                crawler.spider,
                 commit_interval=settings.getfloat(
                     "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
                 ),
                 archived=settings.getbool("ARCHIVE_ENABLED", True),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
-            )
+            ).open(crawler.spider)
         except BaseException:
             state.close()
             raise
@@ -256,7 +248,7 @@ class CrawlStateExtension:
         # What the folder holds is exact; the counters saved with the run may lag behind the
         # records the killed process wrote after its last commit.
         for outcome in ("new", "changed", "removed"):
-            self.run.counters[PREFIX + outcome] = written[outcome]
+            self.run.counters[ARTICLES_PREFIX + outcome] = written[outcome]
         self.run.counters[WRITTEN_KEY] = written["new"] + written["changed"]
         if run_dir.is_dir():
             self.existing_shards = [describe(path) for path in completed_shards(run_dir)]

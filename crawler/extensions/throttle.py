@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from scrapy import Request, Spider
 from scrapy.extensions.throttle import AutoThrottle
-
-from crawler.middlewares.robots import CrawlDelayRobotsTxtMiddleware
 
 if TYPE_CHECKING:
     from scrapy.core.downloader import Slot
@@ -21,6 +19,15 @@ if TYPE_CHECKING:
 #: and an incremental rerun gets little else for article pages. Ignoring it left a rerun
 #: crawling at whatever delay the slow listing pages had pushed the slot to.
 DELAY_MAY_FALL: frozenset[int] = frozenset({200, 304})
+
+
+@runtime_checkable
+class CrawlDelays(Protocol):
+    """A downloader middleware that knows each slot's floor on its delay
+    (``crawler.middlewares.robots.CrawlDelayRobotsTxtMiddleware``): found by what it does,
+    so that extensions import no middleware."""
+
+    def crawl_delay(self, slot_key: str) -> float: ...
 
 
 class CrawlDelayAutoThrottle(AutoThrottle):
@@ -46,12 +53,12 @@ class CrawlDelayAutoThrottle(AutoThrottle):
     def __init__(self, crawler: Crawler) -> None:
         # The base class reads its settings and raises NotConfigured when AutoThrottle is off.
         super().__init__(crawler)
-        self.robots: CrawlDelayRobotsTxtMiddleware | None = None
+        self.robots: CrawlDelays | None = None
 
     def _spider_opened(self, spider: Spider) -> None:
         super()._spider_opened(spider)
         # Downloader middlewares exist once the engine does, which it does by spider_opened.
-        self.robots = self.crawler.get_downloader_middleware(CrawlDelayRobotsTxtMiddleware)
+        self.robots = self.crawler.get_downloader_middleware(CrawlDelays)  # type: ignore[type-abstract]
 
     def crawl_delay(self, slot_key: str) -> float:
         """The site's ``Crawl-delay`` for downloader slot ``slot_key`` (0: none)."""

@@ -18,8 +18,12 @@ from crawler.clock import crawl_clock, utc_now
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
 from crawler.middlewares.purpose import purpose_of
-from crawler.outcomes import UNCHANGED_KEY
-from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY
+from crawler.stats import (
+    DUPLICATE_CONTENT_KEY,
+    NOT_MODIFIED_KEY,
+    SITEMAP_NOT_MODIFIED_KEY,
+    UNCHANGED_KEY,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -31,8 +35,6 @@ logger = logging.getLogger(__name__)
 
 #: Request meta key: the request carries validators from the state.
 CONDITIONAL_META = "state_conditional"
-NOT_MODIFIED_KEY = "state/not_modified"
-SITEMAP_NOT_MODIFIED_KEY = "sitemap/not_modified"
 
 
 class NotModified(IgnoreRequest):
@@ -96,7 +98,7 @@ class ConditionalRequestMiddleware:
 
     def _sitemap_request(self, request: Request) -> None:
         assert self.policy is not None
-        known = self.policy.sitemap_validators(request.url)
+        known = self.policy.sitemaps.validators(request.url)
         if known is None or not (known.etag or known.last_modified):
             return
         if known.etag:
@@ -111,7 +113,7 @@ class ConditionalRequestMiddleware:
         if request.meta[CONDITIONAL_META] == "sitemap":
             assert self.policy is not None
             self.stats.inc_value(SITEMAP_NOT_MODIFIED_KEY)
-            self.policy.sitemap_not_modified(request.url)
+            self.policy.sitemaps.not_modified(request.url)
             raise NotModified(f"not modified: {request.url}")
         self.stats.inc_value(NOT_MODIFIED_KEY)
         known = self.state.article(urls.path_key(request.url))

@@ -12,15 +12,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 
 from crawler import urls
+from crawler.stats import CATEGORY_PAGES_KEY, PAGES_TRUNCATED_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
-
-CATEGORY_PAGES_KEY = "limits/category_pages"
-PAGES_TRUNCATED_KEY = "limits/pages_truncated"
 
 
 @dataclass(slots=True)

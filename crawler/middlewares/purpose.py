@@ -10,6 +10,7 @@ from scrapy.http import Response
 
 from crawler import urls
 from crawler.revisit import PURPOSES
+from crawler.stats import REQUESTS_PREFIX
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 #: Request meta key: why the spider asked for the page (one of ``crawler.revisit.PURPOSES``).
 PURPOSE_META = "purpose"
-#: Stats prefix: requests sent, by purpose (the manifest's ``requests``).
-REQUESTS_PREFIX = "requests/"
 
 
 def header(response: Response, name: bytes) -> str | None:

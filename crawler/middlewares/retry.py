@@ -17,16 +17,13 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from crawler.clock import utc_now
+from crawler.stats import RETRY_AFTER_KEY, RETRY_AFTER_TOO_LONG_KEY, WAITED_KEY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
-
-RETRY_AFTER_KEY = "retry/retry_after"
-RETRY_AFTER_TOO_LONG_KEY = "retry/retry_after_too_long"
-WAITED_KEY = "retry/waited_ms"
 
 
 def parse_retry_after(value: bytes | str | None, now: datetime) -> float | None:

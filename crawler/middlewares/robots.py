@@ -10,14 +10,14 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.stats import CRAWL_DELAY_KEY
+
 if TYPE_CHECKING:
     from scrapy.core.downloader import Downloader
     from scrapy.crawler import Crawler
     from scrapy.robotstxt import RobotParser
 
 logger = logging.getLogger(__name__)
-
-CRAWL_DELAY_KEY = "robotstxt/crawl_delay"
 
 
 class CrawlDelayRobotsTxtMiddleware(RobotsTxtMiddleware):

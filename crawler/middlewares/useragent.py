@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 
-from crawler import __version__
+from crawler.version import __version__
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -20,14 +20,9 @@ from crawler.archive.shards import ShardInfo, ShardWriter
 from crawler.archive.warc import WarcWriter
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
-from crawler.extensions.alarms import ALARMS_KEY
-from crawler.extensions.revisit import FRESHNESS_KEY, TRUST_KEY
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
-from crawler.failure_stats import PAGES_FAILED_PREFIX
 from crawler.items import Article, CategoryPage
-from crawler.middlewares.purpose import REQUESTS_PREFIX
-from crawler.outcomes import WRITTEN_KEY, article_counts
-from crawler.pipelines.dedup import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
+from crawler.outcomes import article_counts
 from crawler.pipelines.kinds import (
     archive_record,
     category_page,
@@ -35,17 +30,26 @@ from crawler.pipelines.kinds import (
     is_category_page,
     is_removed,
 )
-from crawler.pipelines.validate import DROPPED_PREFIX
 from crawler.revisit import PURPOSES
 from crawler.state.categories import run_categories
+from crawler.stats import (
+    ALARMS_KEY,
+    CATEGORIES_WRITTEN_KEY,
+    DROPPED_AFTER_FAILURE_KEY,
+    DROPPED_PREFIX,
+    DUPLICATE_CONTENT_KEY,
+    DUPLICATE_URL_KEY,
+    FAILED_KEY,
+    FRESHNESS_KEY,
+    PAGES_FAILED_PREFIX,
+    REQUESTS_PREFIX,
+    RUN_DIR_KEY,
+    TRUST_KEY,
+    WRITTEN_KEY,
+)
 
 logger = logging.getLogger(__name__)
 
-CATEGORIES_WRITTEN_KEY = "archive/categories_written"
-RUN_DIR_KEY = "archive/run_dir"
-#: Set (to the error) when writing failed: the run has no manifest and the command exits 1.
-FAILED_KEY = "archive/failed"
-DROPPED_AFTER_FAILURE_KEY = "archive/dropped_after_failure"
 FAILED_REASON = "archive_failed"
 
 

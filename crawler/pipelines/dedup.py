@@ -13,11 +13,9 @@ from scrapy.statscollectors import StatsCollector
 from crawler.content import content_key, url_key
 from crawler.extensions.state import crawl_state
 from crawler.pipelines.kinds import is_article
+from crawler.stats import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
 
 logger = logging.getLogger(__name__)
-
-DUPLICATE_URL_KEY = "dedup/duplicate_url"
-DUPLICATE_CONTENT_KEY = "dedup/duplicate_content"
 
 
 class SeenSet(Protocol):

@@ -18,15 +18,10 @@ from crawler.pipelines.kinds import (
     is_category_page,
     is_removed,
 )
-from crawler.pipelines.validate import DROPPED_PREFIX
 from crawler.schema import JsonSchemaValueException, Validator, describe, validators
+from crawler.stats import DROPPED_KEY, INVALID_PREFIX
 
 logger = logging.getLogger(__name__)
-
-#: Stats key prefix of invalid records; the suffix is the record type.
-INVALID_PREFIX = "schema/invalid/"
-#: The drop reason, among the validation pipeline's (and so in the manifest's ``dropped``).
-DROPPED_KEY = DROPPED_PREFIX + "schema"
 
 
 class SchemaValidationPipeline:

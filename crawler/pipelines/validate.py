@@ -10,13 +10,11 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from crawler import contract
-from crawler.coverage import COVERAGE_FIELDS, FIELD_PREFIX, PAGES_KEY, present
+from crawler.coverage import COVERAGE_FIELDS, present
 from crawler.pipelines.kinds import article_record, is_article
+from crawler.stats import DROPPED_PREFIX, FIELD_PREFIX, PAGES_KEY
 
 logger = logging.getLogger(__name__)
-
-#: Stats key prefix; the suffix is the reason from ``crawler.contract.violation``.
-DROPPED_PREFIX = "validate/dropped/"
 
 
 class ValidatePipeline:

@@ -21,17 +21,20 @@ from crawler.content import changed_fields, content_digests
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
 from crawler.items import PageGone, Removed
-from crawler.outcomes import CHANGED_KEY, NEW_KEY, REMOVED_KEY, UNCHANGED_KEY
 from crawler.pipelines.dedup import DuplicateContent
 from crawler.pipelines.kinds import article_record, is_article, is_page_gone, is_removed
 from crawler.state import ArticleState, CrawlState
+from crawler.stats import (
+    CHANGED_KEY,
+    GONE_ALREADY_REMOVED_KEY,
+    GONE_NOT_ARCHIVED_KEY,
+    NEW_KEY,
+    REMOVED_KEY,
+    UNCHANGED_KEY,
+)
 from crawler.urls import path_key
 
 logger = logging.getLogger(__name__)
-
-#: Pages answering 404/410 that were never archived (or were already reported removed).
-GONE_NOT_ARCHIVED_KEY = "gone/not_archived"
-GONE_ALREADY_REMOVED_KEY = "gone/already_removed"
 
 
 #: Seconds between commits of what the archive wrote (at most a few records' validators are

@@ -8,7 +8,7 @@ from scrapy import Request, Spider
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler.extensions.state import crawl_state
-from crawler.state.redis import RedisState
+from crawler.redis.state import RedisState
 
 if TYPE_CHECKING:
     from redis import Redis

@@ -22,14 +22,14 @@ from crawler.archive.rundir import run_dir_name
 from crawler.clock import crawl_clock, utc_now
 from crawler.extensions.state import CrawlStateExtension
 from crawler.redis.connection import key_prefix, redis_client, worker_id
+from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings, recover_orphans, resume_own, take_over
+from crawler.redis.workers import ACTIVE
 from crawler.state import Run
-from crawler.state.redis import ACTIVE, RedisState
+from crawler.stats import TAKEN_OVER_KEY
 
 logger = logging.getLogger(__name__)
 
-#: Stats: parts of dead workers this worker took over.
-TAKEN_OVER_KEY = "workers/taken_over"
 #: Finish reason of a worker that found itself taken for dead.
 LOST_REASON = "worker_lost"
 
@@ -61,7 +61,7 @@ def create_worker_run_dir(root: Path, spider: str, started: datetime, worker: st
 
 class WorkerStateExtension(CrawlStateExtension):
     """``CrawlStateExtension`` for a worker of a distributed crawl: the state is
-    ``crawler.state.redis.RedisState``, shared by every worker with the same ``REDIS_URL`` and
+    ``crawler.redis.state.RedisState``, shared by every worker with the same ``REDIS_URL`` and
     key prefix. On start it takes its worker id, takes over the parts of workers that died
     (``crawler.redis.takeover``), then joins the current run of the same spider and arguments
     or begins one, resuming its own part if its previous process left one. While it runs it
@@ -90,13 +90,10 @@ class WorkerStateExtension(CrawlStateExtension):
         "The run is not finished: the other workers go on with it, or the same command does"
     )
 
-    state: RedisState
-
     def __init__(
         self,
         stats: StatsCollector,
         state: RedisState,
-        spider: Spider,
         *,
         commit_interval: float,
         heartbeat_interval: float,
@@ -105,6 +102,10 @@ class WorkerStateExtension(CrawlStateExtension):
         archived: bool = True,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        super().__init__(
+            stats, state, commit_interval=commit_interval, archived=archived, clock=clock
+        )
+        self.state: RedisState = state
         self.heartbeat_interval = heartbeat_interval
         self.worker_timeout = worker_timeout
         self.folder_settings = folder_settings
@@ -113,9 +114,6 @@ class WorkerStateExtension(CrawlStateExtension):
         self.close_spider: Callable[[str], object] = lambda reason: None
         self._started = False
         self._heartbeat_loop: AsyncioLoopingCall | LoopingCall | None = None
-        super().__init__(
-            stats, state, spider, commit_interval=commit_interval, archived=archived, clock=clock
-        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -125,7 +123,7 @@ class WorkerStateExtension(CrawlStateExtension):
         client = redis_client(settings)
         try:
             state = RedisState(client, key_prefix(settings, crawler.spider), worker_id(settings))
-            state.acquire(timeout)
+            state.heartbeat.acquire(timeout)
         except BaseException:
             client.close()
             raise
@@ -133,7 +131,6 @@ class WorkerStateExtension(CrawlStateExtension):
             extension = cls(
                 crawler.stats,
                 state,
-                crawler.spider,
                 commit_interval=settings.getfloat(
                     "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
                 ),
@@ -147,7 +144,7 @@ class WorkerStateExtension(CrawlStateExtension):
                 ),
                 archived=settings.getbool("ARCHIVE_ENABLED", True),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
-            )
+            ).open(crawler.spider)
         except BaseException:
             state.close()
             client.close()
@@ -167,12 +164,12 @@ class WorkerStateExtension(CrawlStateExtension):
     def _begin(self, spider: str, arguments: dict[str, str]) -> Run:
         state = self.state
         recover_orphans(state, self.clock(), self.folder_settings, self._tick)
-        current = state.current_run()
+        current = state.workers.current_run()
         if current is not None:
             # Dead workers' parts first: a run whose work is done finishes with them, and a
             # run of other arguments can only be given up once nobody works on it. This
             # worker's own part is resumed, unless its run is no longer active.
-            self._take_over_dead(current, mine=state.run_status(current) != ACTIVE)
+            self._take_over_dead(current, mine=state.workers.run_status(current) != ACTIVE)
         run, given_up = state.begin_run(spider, arguments, self.clock())
         if given_up is not None:
             logger.warning(
@@ -183,13 +180,13 @@ class WorkerStateExtension(CrawlStateExtension):
                 given_up.arguments,
             )
             self._take_over_dead(given_up.id, mine=True)
-            state.view(given_up.id).settle(given_up.id, "", ACTIVE, None, None, self.clock())
+            state.workers.settle(given_up.id, "", ACTIVE, None, None, self.clock())
         return run
 
     def _take_over_dead(self, run_id: int, *, mine: bool) -> None:
         state = self.state if run_id == self.state.run_id else self.state.view(run_id)
         taken = 0
-        for part in state.dead_parts(run_id, mine=mine):
+        for part in state.workers.dead_parts(run_id, mine=mine):
             if take_over(state, part, self.clock(), self.folder_settings, self._tick):
                 taken += 1
         if taken:
@@ -209,7 +206,7 @@ class WorkerStateExtension(CrawlStateExtension):
 
     def _tick(self) -> None:
         """Keep the heartbeat during a long takeover."""
-        self.state.heartbeat(self.worker_timeout)
+        self.state.heartbeat.beat(self.worker_timeout)
 
     # -- what the archive pipeline asks and tells the run ---------------------------------------
 
@@ -221,7 +218,7 @@ class WorkerStateExtension(CrawlStateExtension):
         super().set_run_dir(run_dir.resolve())
 
     def writes_categories(self) -> bool:
-        return self.state.claim_categories()
+        return self.state.workers.claim_categories(self.run.id)
 
     # -- signals ------------------------------------------------------------------------------
 
@@ -234,7 +231,7 @@ class WorkerStateExtension(CrawlStateExtension):
         """Refresh this worker's heartbeat, and take over the parts of workers that died."""
         if self.lost:
             return
-        if not self.state.heartbeat(self.worker_timeout):
+        if not self.state.heartbeat.beat(self.worker_timeout):
             self.lost = True
             logger.error(
                 "This worker went %s s without a heartbeat and was taken for dead; another "
@@ -253,13 +250,13 @@ class WorkerStateExtension(CrawlStateExtension):
         # Requests done so far must be visible to the other workers' checks.
         self.commit()
         if not self._started:
-            self.state.started()
+            self.state.workers.started(self.run.id)
             self._started = True
         while True:
-            outcome, worker = self.state.check_done()
+            outcome, worker = self.state.workers.check_done(self.run.id)
             if outcome != "dead" or worker is None:
                 break
-            part = self.state.part(self.run.id, worker)
+            part = self.state.workers.part(self.run.id, worker)
             if part is None or not take_over(
                 self.state, part, self.clock(), self.folder_settings, self._tick
             ):
@@ -273,7 +270,7 @@ class WorkerStateExtension(CrawlStateExtension):
             if self._loop is not None and self._loop.running:
                 self._loop.stop()
             return
-        self.state.note_reason(self.run.id, reason)
+        self.state.workers.note_reason(self.run.id, reason)
         super().spider_closed(spider, reason)
 
     def engine_stopped(self) -> None:

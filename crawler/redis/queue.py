@@ -8,9 +8,9 @@ from scrapy import Request, Spider
 from scrapy_redis.queue import Base
 
 from crawler.extensions.state import crawl_state
+from crawler.redis.state import RedisState
 from crawler.scheduler import page_key, request_to_dict
 from crawler.state import Queued
-from crawler.state.redis import RedisState
 
 if TYPE_CHECKING:
     from redis import Redis

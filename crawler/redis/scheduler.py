@@ -15,8 +15,8 @@ from scrapy_redis.scheduler import Scheduler
 from crawler.extensions.state import crawl_state
 from crawler.redis.dupefilter import FrontierDupeFilter
 from crawler.redis.queue import FrontierQueue
+from crawler.redis.state import RedisState
 from crawler.scheduler import InFlight, requests_in_progress
-from crawler.state.redis import RedisState
 
 if TYPE_CHECKING:
     from redis import Redis

@@ -41,11 +41,13 @@ from crawler.archive.recover import completed_shards, describe, recover_open_sha
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
 from crawler.content import content_key, url_key
 from crawler.coverage import Coverage
-from crawler.outcomes import PREFIX, WRITTEN_KEY
 from crawler.pipelines.archive import run_counts
+from crawler.redis.claims import CONTENT_CLAIM, URL_CLAIM
+from crawler.redis.state import RedisState
+from crawler.redis.workers import FINISHED, LOST, Part
 from crawler.state.categories import run_categories
 from crawler.state.reconcile import reconcile
-from crawler.state.redis import CONTENT_CLAIM, FINISHED, LOST, URL_CLAIM, Part, RedisState
+from crawler.stats import ARTICLES_PREFIX, WRITTEN_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +140,12 @@ def take_over(
 ) -> bool:
     """Take over ``part``, a dead worker's part of ``state``'s run (all four steps, or what
     its folder's visibility allows). Returns ``False`` if another worker is taking it over."""
-    if not state.lock_part(part.worker, LOCK_SECONDS):
+    if not state.workers.lock_part(part.run_id, part.worker, LOCK_SECONDS):
         return False
     try:
         _take_over(state, part, now, settings, tick)
     finally:
-        state.unlock_part(part.worker)
+        state.workers.unlock_part(part.run_id, part.worker)
     return True
 
 
@@ -161,7 +163,7 @@ def _take_over(
         coverage = json.loads((folder / MANIFEST_FILE).read_bytes()).get("coverage")
         enter_folder(state, folder, now, tick)
         state.frontier.requeue(part.worker)
-        state.settle(
+        state.workers.settle(
             part.run_id,
             part.worker,
             FINISHED,
@@ -173,7 +175,7 @@ def _take_over(
     if folder is None:
         requeued = state.frontier.requeue(part.worker)
         if part.run_dir:
-            state.add_orphan(part.run_dir, part.worker)
+            state.workers.add_orphan(part.run_id, part.worker, part.run_dir)
         logger.warning(
             "Worker %s died; its folder %s is not visible here: %d of its requests queued "
             "again, its claims kept (an article it was writing may wait for the next run)",
@@ -181,7 +183,7 @@ def _take_over(
             part.run_dir,
             requeued,
         )
-        state.settle(part.run_id, part.worker, LOST, None, LOST_REASON, now)
+        state.workers.settle(part.run_id, part.worker, LOST, None, LOST_REASON, now)
         return
     counts, keep = enter_folder(state, folder, now, tick)
     released = state.release_claims(part.worker, keep)
@@ -196,7 +198,7 @@ def _take_over(
         requeued,
         released,
     )
-    state.settle(part.run_id, part.worker, LOST, coverage, part.reason or LOST_REASON, now)
+    state.workers.settle(part.run_id, part.worker, LOST, coverage, part.reason or LOST_REASON, now)
 
 
 def finish_folder(
@@ -214,9 +216,9 @@ def finish_folder(
     stats: dict[str, Any] = dict(part.counters)
     # The folder is exact; the counters may lag behind what it wrote after its last commit.
     for outcome in ("new", "changed", "removed"):
-        stats[PREFIX + outcome] = counts[outcome]
+        stats[ARTICLES_PREFIX + outcome] = counts[outcome]
     stats[WRITTEN_KEY] = counts["new"] + counts["changed"]
-    if state.categories_writer() == part.worker:
+    if state.workers.categories_writer(part.run_id) == part.worker:
         merged = run_categories(state)
         categories = write_categories(folder, merged)
         state.save_categories(merged)
@@ -247,18 +249,18 @@ def recover_orphans(
     """Take over the folders of lost workers that no worker could see before and this one
     can; return how many."""
     recovered = 0
-    for run_dir, (run_id, worker) in state.orphans().items():
+    for run_dir, (run_id, worker) in state.workers.orphans().items():
         folder = _visible(run_dir)
         if folder is None:
             continue
         view = state.view(run_id)
-        part = view.part(run_id, worker)
+        part = state.workers.part(run_id, worker)
         if part is not None and not (folder / MANIFEST_FILE).exists():
             counts, _keep = enter_folder(view, folder, now, tick)
             finish_folder(view, part, folder, counts, now, settings)
             logger.warning("Recovered the folder %s of lost worker %s", folder, worker)
-        view.clear_run()
-        state.drop_orphan(run_dir)
+        state.workers.clear_run(run_id)
+        state.workers.drop_orphan(run_dir)
         recovered += 1
     if recovered:
         state.forget_articles()

@@ -18,12 +18,12 @@ from crawler.items import Article, CategoryPage, PageGone
 from crawler.pages import ArticlePage, Page
 from crawler.pages import CategoryPage as CategoryPageObject
 from crawler.spiders.scope import SiteScope
+from crawler.stats import WRONG_SITE_KEY
 
 P = TypeVar("P", bound=Page)
 
 #: Spider close reason, and the stat holding why, when the state belongs to another site.
 WRONG_SITE = "wrong_site"
-WRONG_SITE_KEY = "state/wrong_site"
 
 #: Statuses that say an article page is gone, not failing.
 GONE_STATUSES: frozenset[int] = frozenset({404, 410})

@@ -151,7 +151,7 @@ class SiteSpider(ArchiveSpider):
                 return
         policy = self.policy
         if policy is not None:
-            policy.sitemap_answered(
+            policy.sitemaps.answered(
                 self.public_url(response.url),
                 header(response, b"ETag"),
                 header(response, b"Last-Modified"),
@@ -163,18 +163,18 @@ class SiteSpider(ArchiveSpider):
                 continue
             lastmod = entry.get("lastmod")
             if sitemap.type == "sitemapindex":
-                if policy is None or policy.sitemap_child(loc, lastmod):
+                if policy is None or policy.sitemaps.child(loc, lastmod):
                     yield from self._follow(loc, "sitemap", self.parse_sitemap, "sitemap")
                 continue
             purpose = (
                 "new"
                 if policy is None
-                else policy.sitemap_entry(loc, lastmod, self.public_url(response.url))
+                else policy.sitemaps.entry(loc, lastmod, self.public_url(response.url))
             )
             if purpose is not None:
                 yield from self._follow(loc, "sitemap-article", self.parse, purpose)
         if policy is not None and sitemap.type != "sitemapindex":
-            for missing in policy.sitemap_read(self.public_url(response.url)):
+            for missing in policy.sitemaps.read(self.public_url(response.url)):
                 yield from self._follow(missing, "known-article", self.parse, "verify_removal")
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:

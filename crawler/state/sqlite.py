@@ -8,6 +8,9 @@ resume's recovery reconciles.
 
 The frontier and the seen sets live in tables, not in Python sets: a crawl's memory does not
 grow with the site. SQLite keeps a bounded page cache (its default 2 MB).
+
+The file's tables and their migrations are ``crawler.state.sqlite_schema``; the current run's
+frontier and claims, ``crawler.state.sqlite_frontier``.
 """
 
 from __future__ import annotations
@@ -15,8 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
@@ -24,127 +26,17 @@ from typing import Any
 
 from crawler.coverage import Coverage
 from crawler.items import Category, CategoryPage
-from crawler.state import ArticleState, Freshness, Queued, Run, SitemapState, StateError
+from crawler.state import ArticleState, Freshness, Run, SitemapState
 from crawler.state.lock import StateLock
-from crawler.state.site import Site, read_site
+from crawler.state.sqlite_frontier import SQLiteClaims, SQLiteFrontier
+from crawler.state.sqlite_schema import ARTICLE_COLUMNS, DB_FILE, LIVE, RUN_TABLES, connect
 
-DB_FILE = "state.sqlite"
-#: Bumped when the tables change in a way an older state cannot be read with; ``_MIGRATIONS``
-#: brings an older state up to date in place.
-SCHEMA_VERSION = 2
+# DB_FILE is defined with the tables; callers find it here, with the state whose file it is.
+__all__ = ["DB_FILE", "SQLiteState"]
 
-QUEUED, IN_FLIGHT, DONE = 0, 1, 2
-#: Requests moved in flight at a time (``SQLiteFrontier.pop``).
-TAKE_BATCH = 16
 #: Articles read or written lately, kept in memory: a page's state is read when it is asked
 #: for and again when its item is judged, seconds apart. This process is the only writer.
 ARTICLE_CACHE_SIZE = 512
-#: Fingerprints remembered in memory as known, so the links every page repeats (navigation,
-#: related cards) are refused without a query. Bounded: the table stays the seen set.
-KNOWN_CACHE_SIZE = 16_384
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    key TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    id TEXT,
-    version INTEGER NOT NULL,
-    content_hash TEXT,
-    field_hashes TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    last_status INTEGER NOT NULL,
-    removed INTEGER NOT NULL,
-    duplicate_of TEXT,
-    lastmod TEXT,
-    due_at TEXT,
-    interval REAL NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS sitemaps (
-    url TEXT PRIMARY KEY,
-    lastmod TEXT,
-    etag TEXT,
-    last_modified TEXT
-);
--- What each sitemap listed when last read: an article missing from it now may be removed.
-CREATE TABLE IF NOT EXISTS sitemap_entries (
-    key TEXT PRIMARY KEY,
-    sitemap TEXT NOT NULL,
-    lastmod TEXT
-);
-CREATE INDEX IF NOT EXISTS sitemap_entries_by_file ON sitemap_entries (sitemap);
--- Every listing page seen by any run, and when it is next swept.
-CREATE TABLE IF NOT EXISTS listings (
-    url TEXT NOT NULL,
-    page INTEGER NOT NULL,
-    due_at TEXT NOT NULL,
-    PRIMARY KEY (url, page)
-);
--- The category records of the last finished run.
-CREATE TABLE IF NOT EXISTS categories (
-    url TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    articles TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS contents (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    spider TEXT NOT NULL,
-    arguments TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    run_dir TEXT,
-    resumes TEXT NOT NULL,
-    counters TEXT NOT NULL,
-    coverage TEXT
-);
--- The current run's tables: emptied when a new run begins.
-CREATE TABLE IF NOT EXISTS frontier (
-    fp BLOB NOT NULL UNIQUE,
-    key TEXT,
-    state INTEGER NOT NULL,
-    priority INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    ticket INTEGER NOT NULL,
-    data BLOB
-);
-CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (priority DESC, seq DESC) WHERE state = 0;
-CREATE INDEX IF NOT EXISTS frontier_key ON frontier (key) WHERE key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS run_urls (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS category_pages (
-    seq INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    url TEXT NOT NULL,
-    page INTEGER NOT NULL,
-    articles TEXT NOT NULL
-);
-"""
-
-#: Indexes on columns a migration adds: created once the columns exist.
-_INDEXES = """
-CREATE INDEX IF NOT EXISTS articles_due ON articles (due_at) WHERE removed = 0;
-"""
-
-#: Schema version -> statements that bring a state of that version to the next one.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        "ALTER TABLE articles ADD COLUMN lastmod TEXT",
-        "ALTER TABLE articles ADD COLUMN due_at TEXT",
-        "ALTER TABLE articles ADD COLUMN interval REAL NOT NULL DEFAULT 0",
-    ),
-}
-
-_ARTICLE_COLUMNS = (
-    "key, url, id, version, content_hash, field_hashes, etag, last_modified, first_seen, "
-    "last_seen, last_status, removed, duplicate_of, lastmod, due_at, interval"
-)
-#: Archived and not removed.
-_LIVE = "version > 0 AND removed = 0"
-
-_RUN_TABLES = ("frontier", "run_urls", "category_pages")
 
 
 def _iso(moment: datetime) -> str:
@@ -155,165 +47,6 @@ def _parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class SQLiteClaims:
-    """``Claims`` in one table of the state database."""
-
-    def __init__(self, db: sqlite3.Connection, table: str) -> None:
-        self._db = db
-        self._insert = f"INSERT OR IGNORE INTO {table} (digest, url) VALUES (?, ?)"
-        self._select = f"SELECT url FROM {table} WHERE digest = ?"
-
-    def claim(self, key: bytes, url: str) -> str | None:
-        if self._db.execute(self._insert, (key, url)).rowcount:
-            return None
-        row = self._db.execute(self._select, (key,)).fetchone()
-        return str(row[0])
-
-
-class SQLiteFrontier:
-    """``Frontier`` in the ``frontier`` table; a partial index holds just the queued rows,
-    so taking the next request stays one index probe however many are done."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        self._pending = int(
-            db.execute("SELECT count(*) FROM frontier WHERE state = ?", (QUEUED,)).fetchone()[0]
-        )
-        self._seq = int(db.execute("SELECT coalesce(max(seq), 0) FROM frontier").fetchone()[0])
-        # Insertion-ordered: the oldest is dropped first.
-        self._known: dict[bytes, None] = {}
-        #: Requests taken from the queue (in flight in the table) and not yet handed out.
-        self._taken: deque[Queued] = deque()
-
-    def _remember(self, fingerprint: bytes) -> None:
-        self._known[fingerprint] = None
-        if len(self._known) > KNOWN_CACHE_SIZE:
-            del self._known[next(iter(self._known))]
-
-    def add(
-        self,
-        fingerprint: bytes,
-        priority: int,
-        entry: Callable[[], tuple[str | None, bytes]],
-        *,
-        force: bool,
-    ) -> int | None:
-        if not force and fingerprint in self._known:
-            return None
-        known = self._db.execute(
-            "SELECT state, ticket FROM frontier WHERE fp = ?", (fingerprint,)
-        ).fetchone()
-        self._remember(fingerprint)
-        self._seq += 1
-        if known is None:
-            key, data = entry()
-            self._db.execute(
-                "INSERT INTO frontier (fp, key, state, priority, seq, ticket, data) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (fingerprint, key, QUEUED, priority, self._seq, data),
-            )
-            self._pending += 1
-            return 0
-        if not force:
-            return None
-        state, ticket = known
-        ticket += 1
-        self._db.execute(
-            "UPDATE frontier SET state = ?, priority = ?, seq = ?, ticket = ?, data = ? "
-            "WHERE fp = ?",
-            (QUEUED, priority, self._seq, ticket, entry()[1], fingerprint),
-        )
-        if state != QUEUED:
-            self._pending += 1
-        return int(ticket)
-
-    def pop(self) -> Queued | None:
-        if not self._taken:
-            self._take()
-        return self._taken.popleft() if self._taken else None
-
-    def _take(self) -> None:
-        """Move the next ``TAKE_BATCH`` queued requests in flight, in one query and one update
-        (a row a request cost a tenth of the crawl's state overhead). A request queued with a
-        higher priority meanwhile waits for at most one batch."""
-        if not self._pending:
-            return
-        rows = self._db.execute(
-            "SELECT rowid, fp, ticket, data FROM frontier WHERE state = ? "
-            "ORDER BY priority DESC, seq DESC LIMIT ?",
-            (QUEUED, TAKE_BATCH),
-        ).fetchall()
-        if not rows:  # pragma: no cover - the counter and the table disagree
-            self._pending = 0
-            return
-        marks = ",".join("?" * len(rows))
-        self._db.execute(
-            f"UPDATE frontier SET state = ? WHERE rowid IN ({marks})",
-            (IN_FLIGHT, *(row[0] for row in rows)),
-        )
-        self._pending -= len(rows)
-        self._taken.extend(
-            Queued(bytes(fp), int(ticket), bytes(data)) for _, fp, ticket, data in rows
-        )
-
-    def done(self, fingerprint: bytes, ticket: int) -> None:
-        # The data is dropped: a done request is only a fingerprint in the seen set now.
-        self._db.execute(
-            "UPDATE frontier SET state = ?, data = NULL WHERE fp = ? AND ticket = ? AND state = ?",
-            (DONE, fingerprint, ticket, IN_FLIGHT),
-        )
-
-    def done_key(self, key: str) -> None:
-        self._pending -= self._db.execute(
-            "UPDATE frontier SET state = ?, data = NULL WHERE key = ? AND state = ?",
-            (DONE, key, QUEUED),
-        ).rowcount
-        self._db.execute(
-            "UPDATE frontier SET state = ?, data = NULL WHERE key = ? AND state = ?",
-            (DONE, key, IN_FLIGHT),
-        )
-
-    def requeue_in_flight(self) -> int:
-        moved = self._db.execute(
-            "UPDATE frontier SET state = ? WHERE state = ?", (QUEUED, IN_FLIGHT)
-        ).rowcount
-        self._pending += moved
-        return moved
-
-    def pending(self) -> int:
-        return self._pending + len(self._taken)
-
-
-def read_site_of(folder: Path) -> Site | None:
-    """The site the state in ``folder`` was made for, read without taking its lock (``None``
-    for no state, or one that cannot be read: opening it will say why)."""
-    path = folder / DB_FILE
-    if not path.exists():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            state = _MetaReader(db)
-            row = db.execute(f"SELECT url FROM articles WHERE {_LIVE} LIMIT 1").fetchone()
-            return read_site(state, row[0] if row else None)
-        finally:
-            db.close()
-    except sqlite3.DatabaseError:
-        return None
-
-
-class _MetaReader:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def meta(self, name: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, name: str, value: str) -> None:  # pragma: no cover - read-only
-        raise sqlite3.OperationalError("read-only")
-
-
 class SQLiteState:
     """``CrawlState`` in ``<folder>/state.sqlite``; holds ``<folder>/lock`` while open."""
 
@@ -322,7 +55,7 @@ class SQLiteState:
         self._lock = StateLock(folder)
         self._lock.acquire()
         try:
-            self._db = self._connect(folder / DB_FILE)
+            self._db = connect(folder / DB_FILE)
         except BaseException:
             self._lock.release()
             raise
@@ -330,43 +63,6 @@ class SQLiteState:
         self.run_urls = SQLiteClaims(self._db, "run_urls")
         self.contents = SQLiteClaims(self._db, "contents")
         self._articles: dict[str, ArticleState | None] = {}
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        try:
-            # isolation_level=None: transactions are begun and committed here, explicitly.
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.executescript(_SCHEMA)
-            row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise StateError(
-                    f"{path} was written by a newer version of the crawler (schema {row[0]}, "
-                    f"this one reads {SCHEMA_VERSION}); use a new STATE_DIR"
-                )
-            else:
-                SQLiteState._migrate(db, int(row[0]))
-            db.executescript(_INDEXES)
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"cannot use the crawl state {path}: {exc}") from exc
-        db.execute("BEGIN")
-        return db
-
-    @staticmethod
-    def _migrate(db: sqlite3.Connection, version: int) -> None:
-        """Bring a state written by an older version up to ``SCHEMA_VERSION``, in one
-        transaction: a migration cut short leaves the state as it was."""
-        if version == SCHEMA_VERSION:
-            return
-        db.execute("BEGIN")
-        for step in range(version, SCHEMA_VERSION):
-            for statement in _MIGRATIONS[step]:
-                db.execute(statement)
-        db.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (str(SCHEMA_VERSION),))
-        db.execute("COMMIT")
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -388,7 +84,7 @@ class SQLiteState:
             self._db.execute(
                 "UPDATE runs SET finished_at = ? WHERE id = ?", (_iso(now), given_up.id)
             )
-        for table in _RUN_TABLES:
+        for table in RUN_TABLES:
             self._db.execute(f"DELETE FROM {table}")
         self.frontier = SQLiteFrontier(self._db)
         cursor = self._db.execute(
@@ -462,7 +158,7 @@ class SQLiteState:
 
     def _read_article(self, key: str) -> ArticleState | None:
         row = self._db.execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE key = ?", (key,)
+            f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE key = ?", (key,)
         ).fetchone()
         if row is None:
             return None
@@ -488,7 +184,7 @@ class SQLiteState:
     def save_article(self, article: ArticleState) -> None:
         self._cache(article.key, dataclasses.replace(article))
         self._db.execute(
-            f"INSERT OR REPLACE INTO articles ({_ARTICLE_COLUMNS}) "
+            f"INSERT OR REPLACE INTO articles ({ARTICLE_COLUMNS}) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.key,
@@ -516,7 +212,7 @@ class SQLiteState:
         after = ""
         while True:
             rows = self._db.execute(
-                f"SELECT key, url FROM articles WHERE key > ? AND {_LIVE} ORDER BY key LIMIT ?",
+                f"SELECT key, url FROM articles WHERE key > ? AND {LIVE} ORDER BY key LIMIT ?",
                 (after, batch),
             ).fetchall()
             if not rows:
@@ -537,7 +233,7 @@ class SQLiteState:
     def sample_articles(self, count: int, seed: int) -> list[str]:
         keys = [
             str(key)
-            for (key,) in self._db.execute(f"SELECT key FROM articles WHERE {_LIVE} ORDER BY key")
+            for (key,) in self._db.execute(f"SELECT key FROM articles WHERE {LIVE} ORDER BY key")
         ]
         chosen = sorted(Random(seed).sample(keys, max(0, min(count, len(keys)))))
         return [
@@ -546,12 +242,12 @@ class SQLiteState:
         ]
 
     def live_article_count(self) -> int:
-        return int(self._db.execute(f"SELECT count(*) FROM articles WHERE {_LIVE}").fetchone()[0])
+        return int(self._db.execute(f"SELECT count(*) FROM articles WHERE {LIVE}").fetchone()[0])
 
     def freshness(self, verified_before: str) -> Freshness:
         oldest, overdue = self._db.execute(
             f"SELECT min(last_seen), count(*) FILTER (WHERE last_seen < ?) FROM articles "
-            f"WHERE {_LIVE}",
+            f"WHERE {LIVE}",
             (verified_before,),
         ).fetchone()
         return Freshness(oldest, int(overdue or 0))
@@ -560,7 +256,7 @@ class SQLiteState:
         after = ""
         while True:
             rows = self._db.execute(
-                f"SELECT key, field_hashes FROM articles WHERE key > ? AND {_LIVE} "
+                f"SELECT key, field_hashes FROM articles WHERE key > ? AND {LIVE} "
                 "ORDER BY key LIMIT ?",
                 (after, batch),
             ).fetchall()

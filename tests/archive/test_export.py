@@ -4,7 +4,6 @@ related-link edge table."""
 from __future__ import annotations
 
 import csv
-import doctest
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crawler.archive import export as export_module
 from crawler.archive import iter_records
 from crawler.archive.export import ARTICLE_COLUMNS, ExportError, export
 from crawler.items import RelatedLink
@@ -166,7 +164,3 @@ def test_refusals(
     source, out, fmt = arguments
     with pytest.raises(ExportError, match=message):
         export(tmp_path / source, tmp_path / out, fmt)
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(export_module).failed == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import crawler
-from crawler.archive import iter_records, load_dataframe, reader, shard_paths
+from crawler.archive import iter_records, load_dataframe, shard_paths
 from crawler.archive.reader import url_article_id
 from tests.archive.reader_runs import article, removed, write_run
 
@@ -222,7 +221,3 @@ def test_url_article_id_reads_the_p_parameter_as_parse_qs_does(tail: str) -> Non
     url = f"https://articles.example/page.php{tail}"
     values = parse_qs(urlsplit(url).query).get("p")
     assert url_article_id(url) == (values[0] if values else None)
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(reader).failed == 0

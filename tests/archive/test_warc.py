@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive import warc
 from crawler.archive.verify import verify_warc
 from crawler.archive.warc import (
     WarcWriter,
@@ -39,10 +37,6 @@ def capture(n: int, body: bytes | None = None) -> Capture:
         body=body if body is not None else PAGE.read_bytes(),
         fetched_at=FETCHED,
     )
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(warc).failed == 0
 
 
 def test_a_pointer_opens_the_response_record_of_its_page(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ of is refused with one error line, exit status 1 and nothing written."""
 
 from __future__ import annotations
 
-import doctest
 import socket
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from crawler import extract_article
-from crawler.commands import savefixture
 from crawler.contract import ARTICLE_FIELDS
 from sample_site.server import SampleSite
 from tests.fixtures.make_fixtures import _json as make_fixtures_json
@@ -25,10 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTICLE = "page.php?p=0301000"
 
 pytestmark = pytest.mark.e2e
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(savefixture).failed == 0
 
 
 @pytest.fixture(scope="module")

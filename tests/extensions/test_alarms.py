@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
-from crawler.coverage import FIELD_PREFIX, PAGES_KEY, Coverage
+from crawler.coverage import Coverage
 from crawler.extensions import alarms
 from crawler.extensions.alarms import Thresholds, evaluate
+from crawler.stats import FIELD_PREFIX, PAGES_KEY
 
 DEFAULTS = Thresholds()
 
@@ -28,10 +28,6 @@ def healthy(pages: int = 240, **overrides: Any) -> dict[str, Any]:
 
 def kinds(found: list[alarms.Alarm]) -> list[str]:
     return [alarm.kind for alarm in found]
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(alarms).failed == 0
 
 
 def test_a_healthy_crawl_raises_nothing() -> None:

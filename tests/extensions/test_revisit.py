@@ -105,12 +105,12 @@ def test_a_sitemap_entry_of_a_known_article_is_fetched_only_when_its_lastmod_is_
     crawl_state: SQLiteState, recorded: str | None, listed: str | None, purpose: str | None
 ) -> None:
     archived(crawl_state, 1, lastmod=recorded)
-    assert policy(crawl_state).sitemap_entry(article_url(1), listed, SITEMAP) == purpose
+    assert policy(crawl_state).sitemaps.entry(article_url(1), listed, SITEMAP) == purpose
 
 
 def test_a_bad_lastmod_is_counted_and_ignored(crawl_state: SQLiteState) -> None:
     decide = policy(crawl_state)
-    assert decide.sitemap_entry(article_url(9), "yesterday", SITEMAP) == "new"
+    assert decide.sitemaps.entry(article_url(9), "yesterday", SITEMAP) == "new"
     assert decide.stats.get_value("sitemap/lastmod_invalid") == 1
 
 
@@ -119,24 +119,24 @@ def test_an_article_gone_from_a_sitemap_read_whole_is_verified(crawl_state: SQLi
         archived(crawl_state, n)
     first = policy(crawl_state)
     for n in (1, 2, 3):
-        first.sitemap_entry(article_url(n), "2026-03-01", SITEMAP)
-    assert first.sitemap_read(SITEMAP) == []
+        first.sitemaps.entry(article_url(n), "2026-03-01", SITEMAP)
+    assert first.sitemaps.read(SITEMAP) == []
     second = policy(crawl_state)
     for n in (1, 3):
-        second.sitemap_entry(article_url(n), "2026-03-01", SITEMAP)
-    assert second.sitemap_read(SITEMAP) == [article_url(2)]
+        second.sitemaps.entry(article_url(n), "2026-03-01", SITEMAP)
+    assert second.sitemaps.read(SITEMAP) == [article_url(2)]
 
 
 def test_an_index_entry_whose_lastmod_did_not_move_is_not_fetched(
     crawl_state: SQLiteState,
 ) -> None:
     first = policy(crawl_state)
-    assert first.sitemap_child(SITEMAP, "2026-03-01") is True
-    first.sitemap_read(SITEMAP)
+    assert first.sitemaps.child(SITEMAP, "2026-03-01") is True
+    first.sitemaps.read(SITEMAP)
     second = policy(crawl_state)
-    assert second.sitemap_child(SITEMAP, "2026-03-01") is False
-    assert second.sitemap_child(SITEMAP, "2026-03-02") is True
-    assert policy(crawl_state).sitemap_child(SITEMAP, None) is True
+    assert second.sitemaps.child(SITEMAP, "2026-03-01") is False
+    assert second.sitemaps.child(SITEMAP, "2026-03-02") is True
+    assert policy(crawl_state).sitemaps.child(SITEMAP, None) is True
 
 
 def test_an_unchanged_check_doubles_the_interval_and_a_change_resets_it(
@@ -194,8 +194,8 @@ def test_a_change_the_lastmod_did_not_announce_withdraws_the_trust(
     trusted(crawl_state)
     article = archived(crawl_state, 1, lastmod="2026-03-01T00:00:00Z")
     decide = policy(crawl_state)
-    decide.sitemap_child(SITEMAP, "2026-03-01")  # a sitemap answered
-    decide.sitemap_entry(article.url, "2026-03-01", SITEMAP)
+    decide.sitemaps.child(SITEMAP, "2026-03-01")  # a sitemap answered
+    decide.sitemaps.entry(article.url, "2026-03-01", SITEMAP)
     decide.checked(article, changed=True)
     decide.spider_closed(None, "finished")  # type: ignore[arg-type]
     trust = Trust.loads(crawl_state.meta(TRUST_META))
@@ -208,8 +208,8 @@ def test_an_announced_change_keeps_the_trust(crawl_state: SQLiteState) -> None:
     trusted(crawl_state)
     article = archived(crawl_state, 1, lastmod="2026-03-01T00:00:00Z")
     decide = policy(crawl_state)
-    decide.sitemap_child(SITEMAP, "2026-03-05")
-    decide.sitemap_entry(article.url, "2026-03-05", SITEMAP)
+    decide.sitemaps.child(SITEMAP, "2026-03-05")
+    decide.sitemaps.entry(article.url, "2026-03-05", SITEMAP)
     decide.checked(article, changed=True)
     decide.spider_closed(None, "finished")  # type: ignore[arg-type]
     assert Trust.loads(crawl_state.meta(TRUST_META)).state == "trusted"

@@ -55,10 +55,9 @@ def extension(tmp_path: Path, **arguments: str) -> CrawlStateExtension:
     return CrawlStateExtension(
         crawler.stats,
         SQLiteState(tmp_path / "state"),
-        SiteSpider(**arguments),
         commit_interval=1.0,
         clock=lambda: LATER,
-    )
+    ).open(SiteSpider(**arguments))
 
 
 def test_a_first_crawl_begins_a_new_run(tmp_path: Path) -> None:
@@ -124,11 +123,10 @@ def test_without_an_archive_the_run_finishes_with_the_spider(tmp_path: Path) -> 
     first = CrawlStateExtension(
         crawler.stats,
         SQLiteState(tmp_path / "state"),
-        spider,
         commit_interval=1.0,
         archived=False,
         clock=lambda: LATER,
-    )
+    ).open(spider)
     first.spider_closed(spider, "finished")
     first.engine_stopped()
     second = extension(tmp_path, start_url="https://a/")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import doctest
 import gzip
 from typing import Any
 
@@ -14,7 +13,6 @@ from scrapy.exceptions import (
 )
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from crawler.middlewares import failures
 from crawler.middlewares.failures import (
     BinaryBody,
     DecompressionBomb,
@@ -33,10 +31,6 @@ from tests.middlewares.conftest import make_crawler
 SITE = "http://127.0.0.1:8000"
 URL = f"{SITE}/page.php?p=0000001"
 CANONICAL_FINGERPRINTS = "crawler.fingerprint.CanonicalRequestFingerprinter"
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(failures).failed == 0
 
 
 def failed(middleware: Any, cause: str) -> Any:

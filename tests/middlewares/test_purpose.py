@@ -6,13 +6,9 @@ import pytest
 from scrapy import Request
 from scrapy.statscollectors import StatsCollector
 
-from crawler.middlewares.purpose import (
-    PURPOSE_META,
-    REQUESTS_PREFIX,
-    RequestPurposeMiddleware,
-    purpose_of,
-)
+from crawler.middlewares.purpose import PURPOSE_META, RequestPurposeMiddleware, purpose_of
 from crawler.revisit import PURPOSES
+from crawler.stats import REQUESTS_PREFIX
 from tests.middlewares.conftest import make_crawler
 
 SITE = "http://127.0.0.1:8000"

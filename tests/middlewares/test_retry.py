@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import doctest
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,10 +15,6 @@ from tests.middlewares.conftest import make_crawler
 
 NOW = datetime(2025, 8, 6, 9, 0, 0, tzinfo=UTC)
 URL = "http://127.0.0.1:8000/page.php?p=0000001"
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(retry).failed == 0
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.middlewares.robots import CRAWL_DELAY_KEY
+from crawler.stats import CRAWL_DELAY_KEY
 from tests.politeness import add_slot, robots, robots_middleware, running_crawler
 
 SITE = "http://articles.example"

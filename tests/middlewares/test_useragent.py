@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import doctest
 import logging
 from typing import Any
 
@@ -9,16 +8,11 @@ from scrapy import Request
 
 from crawler import __version__
 from crawler import settings as project_settings
-from crawler.middlewares import useragent
 from crawler.middlewares.useragent import PROJECT_REFERENCE, ContactUserAgentMiddleware
 from tests.middlewares.conftest import make_crawler
 
 URL = "http://127.0.0.1:8000/page.php?p=0000001"
 CONTACT = "mailto:archivist@example.org"
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(useragent).failed == 0
 
 
 def sent_user_agent(**settings: Any) -> bytes | None:

@@ -13,7 +13,7 @@ import pytest
 from scrapy.exceptions import DropItem
 
 from crawler.archive.shards import ShardInfo
-from crawler.pipelines.archive import FAILED_KEY
+from crawler.stats import FAILED_KEY
 from tests.factories import make_article
 from tests.pipelines.test_archive import make_pipeline, send_spider_closed
 

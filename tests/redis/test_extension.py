@@ -18,9 +18,9 @@ from crawler.archive.verify import verify
 from crawler.content import content_hash
 from crawler.coverage import Coverage
 from crawler.redis.extension import WorkerStateExtension
+from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings
 from crawler.state.lock import StateBusy
-from crawler.state.redis import RedisState
 from crawler.urls import path_key
 from tests.factories import article_url, make_article
 
@@ -52,22 +52,21 @@ def worker(client: Redis, name: str, start_url: str = "https://a/") -> WorkerSta
     crawler = get_crawler(SiteSpider)
     assert crawler.stats is not None
     state = RedisState(client, "test", name)
-    state.acquire(0.5)
+    state.heartbeat.acquire(0.5)
     return WorkerStateExtension(
         crawler.stats,
         state,
-        SiteSpider(start_url=start_url),
         commit_interval=1.0,
         heartbeat_interval=0.1,
         worker_timeout=0.5,
         folder_settings=FolderSettings(10, False),
         clock=lambda: LATER,
-    )
+    ).open(SiteSpider(start_url=start_url))
 
 
 def kill(extension: WorkerStateExtension, client: Redis) -> None:
     extension.state._pipeline.reset()
-    extension.state._held = False
+    extension.state.heartbeat._held = False
     client.delete(extension.state.keys.worker(extension.state.worker))
 
 
@@ -129,7 +128,7 @@ def test_a_joining_worker_takes_over_a_dead_workers_part(
 def test_the_spider_stays_open_while_another_worker_has_work(redis_client: Redis) -> None:
     first = worker(redis_client, "w1")
     second = worker(redis_client, "w2")
-    second.state.started()
+    second.state.workers.started(second.run.id)
     second.state.frontier.add(b"a", 0, lambda: (None, b"a"), force=False)
     with pytest.raises(DontCloseSpider):
         first.spider_idle(SPIDER)
@@ -140,7 +139,7 @@ def test_the_spider_stays_open_while_another_worker_has_work(redis_client: Redis
     second.state.frontier.done(taken.fingerprint, taken.ticket)
     second.state.commit()
     first.spider_idle(SPIDER)  # done: it may close
-    assert first.state.run_status(first.run.id) == "done"
+    assert first.state.workers.run_status(first.run.id) == "done"
 
 
 def test_an_idle_worker_takes_over_a_dead_one_and_stays_open(
@@ -159,12 +158,12 @@ def test_the_run_finishes_when_every_worker_wrote_its_manifest(redis_client: Red
     first = worker(redis_client, "w1")
     second = worker(redis_client, "w2")
     for each in (first, second):
-        each.state.started()
-    assert first.state.check_done() == ("done", None)
+        each.state.workers.started(each.run.id)
+    assert first.state.workers.check_done(first.run.id) == ("done", None)
     first.finish_run(Coverage(0, {}))
-    assert first.state.run_status(first.run.id) == "done"
+    assert first.state.workers.run_status(first.run.id) == "done"
     second.finish_run(Coverage(0, {}))
-    assert first.state.run_status(first.run.id) == "finished"
+    assert first.state.workers.run_status(first.run.id) == "finished"
     assert worker(redis_client, "w3").run.id != first.run.id  # the next crawl is a new run
 
 

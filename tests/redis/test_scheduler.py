@@ -15,7 +15,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from crawler.fingerprint import CanonicalRequestFingerprinter
 from crawler.redis import dupefilter, queue
 from crawler.redis.scheduler import RedisScheduler
-from crawler.state.redis import RedisState
+from crawler.redis.state import RedisState
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -46,7 +46,7 @@ class Worker:
 
     def __init__(self, client: Redis, name: str) -> None:
         self.state = RedisState(client, "test", name)
-        self.state.acquire(5)
+        self.state.heartbeat.acquire(5)
         self.state.begin_run("site", {}, NOW)
         crawler = get_crawler(Quiet, {"REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
         assert crawler.stats is not None

@@ -15,8 +15,9 @@ from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
 from crawler.content import content_hash, content_key, url_key
+from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings, resume_own, take_over
-from crawler.state.redis import FINISHED, LOST, RedisState
+from crawler.redis.workers import FINISHED, LOST
 from crawler.urls import path_key
 from tests.factories import make_article, make_category_page
 
@@ -35,7 +36,7 @@ def record(n: int) -> dict[str, Any]:
 
 def open_state(client: Redis, worker: str) -> RedisState:
     state = RedisState(client, "test", worker)
-    state.acquire(5)
+    state.heartbeat.acquire(5)
     state.begin_run("site", {"start_url": "https://articles.example/"}, NOW)
     return state
 
@@ -79,7 +80,7 @@ def dead_worker(client: Redis, folder: Path | None) -> RedisState:
     run.counters = {"pages/failed/404": 1, "coverage/pages": 4, "coverage/field/title": 4}
     dead.save_run(run)
     dead.commit()
-    dead._held = False
+    dead.heartbeat._held = False
     client.delete(dead.keys.worker("w2"))  # its heartbeat expired
     return dead
 
@@ -94,7 +95,7 @@ def test_a_dead_workers_folder_is_recovered_and_finished(
 ) -> None:
     folder = tmp_path / "site-20250806T090000Z-w2"
     dead_worker(redis_client, folder)
-    [part] = live.dead_parts(live.run_id or 0)
+    [part] = live.workers.dead_parts(live.run_id or 0)
 
     assert take_over(live, part, NOW, SETTINGS)
 
@@ -114,14 +115,14 @@ def test_a_dead_workers_folder_is_recovered_and_finished(
     assert manifest["counts"]["pages_failed"] == {"404": 1}
     assert manifest["coverage"]["pages"] == 4
     assert (folder / "categories.jsonl").read_bytes() == b""
-    assert live.part(part.run_id, "w2").status == LOST  # type: ignore[union-attr]
+    assert live.workers.part(part.run_id, "w2").status == LOST  # type: ignore[union-attr]
 
 
 def test_a_dead_workers_articles_are_in_the_state_and_the_rest_free_again(
     live: RedisState, redis_client: Redis, tmp_path: Path
 ) -> None:
     dead_worker(redis_client, tmp_path / "w2")
-    [part] = live.dead_parts(live.run_id or 0)
+    [part] = live.workers.dead_parts(live.run_id or 0)
     take_over(live, part, NOW, SETTINGS)
 
     assert live.article(path_key(record(3)["url"])) is not None  # from its open shard
@@ -143,8 +144,8 @@ def test_the_categories_go_with_the_worker_that_was_to_write_them(
     dead = dead_worker(redis_client, folder)
     live.add_category_page(make_category_page())
     live.commit()
-    assert dead.claim_categories()
-    [part] = live.dead_parts(live.run_id or 0)
+    assert dead.workers.claim_categories(dead.run_id or 0)
+    [part] = live.workers.dead_parts(live.run_id or 0)
     take_over(live, part, NOW, SETTINGS)
     [category] = [
         json.loads(line) for line in (folder / "categories.jsonl").read_bytes().splitlines()
@@ -156,13 +157,13 @@ def test_a_folder_out_of_sight_only_gets_its_requests_queued_again(
     live: RedisState, redis_client: Redis
 ) -> None:
     dead_worker(redis_client, None)
-    [part] = live.dead_parts(live.run_id or 0)
+    [part] = live.workers.dead_parts(live.run_id or 0)
     assert take_over(live, part, NOW, SETTINGS)
     assert len(list(iter(live.frontier.pop, None))) == 2
     fields = record(4)
     assert live.run_urls.claim(url_key(fields["url"]), "x") == fields["url"]  # kept
-    assert list(live.orphans()) == ["/elsewhere/site-20250806T090000Z-w2"]
-    assert live.part(part.run_id, "w2").status == LOST  # type: ignore[union-attr]
+    assert list(live.workers.orphans()) == ["/elsewhere/site-20250806T090000Z-w2"]
+    assert live.workers.part(part.run_id, "w2").status == LOST  # type: ignore[union-attr]
 
 
 def test_a_worker_killed_after_its_manifest_had_finished(
@@ -172,16 +173,16 @@ def test_a_worker_killed_after_its_manifest_had_finished(
     dead_worker(redis_client, folder)
     (folder / "articles-00002.jsonl.open").unlink()
     (folder / "manifest.json").write_text('{"coverage": {"pages": 2, "fields": {}}}')
-    [part] = live.dead_parts(live.run_id or 0)
+    [part] = live.workers.dead_parts(live.run_id or 0)
     take_over(live, part, NOW, SETTINGS)
-    assert live.part(part.run_id, "w2").status == FINISHED  # type: ignore[union-attr]
+    assert live.workers.part(part.run_id, "w2").status == FINISHED  # type: ignore[union-attr]
     assert (folder / "manifest.json").read_text().startswith('{"coverage"')  # untouched
 
 
 def test_one_taker_at_a_time(live: RedisState, redis_client: Redis, tmp_path: Path) -> None:
     dead_worker(redis_client, tmp_path / "w2")
-    [part] = live.dead_parts(live.run_id or 0)
-    assert live.lock_part("w2", 60)
+    [part] = live.workers.dead_parts(live.run_id or 0)
+    assert live.workers.lock_part(part.run_id, "w2", 60)
     assert not take_over(live, part, NOW, SETTINGS)
 
 

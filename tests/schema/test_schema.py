@@ -4,7 +4,6 @@ archive writes it, and what they reject, with the failing path named."""
 from __future__ import annotations
 
 import copy
-import doctest
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,10 +76,6 @@ def failure(record: dict[str, Any]) -> tuple[str, str]:
 
 
 # -- the schema files -------------------------------------------------------------------------
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(crawler.schema).failed == 0
 
 
 @pytest.mark.parametrize("record_type", RECORD_TYPES)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import signal
 import subprocess
 import sys
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from crawler.state import lock
 from crawler.state.lock import StateBusy, StateLock, state_busy
 
 HOLD = "import sys, time; from pathlib import Path; from crawler.state.lock import StateLock; "
@@ -29,10 +27,6 @@ def held_in_another_process(folder: Path) -> Iterator[subprocess.Popen[str]]:
             yield holder
         finally:
             holder.kill()
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(lock, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 def test_a_live_holder_refuses_others_and_is_named(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ from crawler.state.site import (
     state_dir,
     write_site,
 )
-from crawler.state.sqlite import SQLiteState, read_site_of
+from crawler.state.sqlite import SQLiteState
+from crawler.state.sqlite_schema import read_site_of
 
 PUBLIC = "https://articles.example"
 MIRROR = "http://127.0.0.1:8001"

@@ -16,7 +16,8 @@ from crawler.content import field_digests
 from crawler.items import Category
 from crawler.state import ArticleState, Freshness, SitemapState, StateError
 from crawler.state.site import Site, read_site
-from crawler.state.sqlite import DB_FILE, SCHEMA_VERSION, SQLiteState, read_site_of
+from crawler.state.sqlite import DB_FILE, SQLiteState
+from crawler.state.sqlite_schema import SCHEMA_VERSION, read_site_of
 from tests.factories import article_dict, article_url, category_url
 
 V1_FIXTURE = Path(__file__).parent.parent / "fixtures" / "state" / "v1-sample-site" / DB_FILE

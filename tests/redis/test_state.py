@@ -11,15 +11,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.coverage import Coverage
+from crawler.redis.claims import CONTENT_CLAIM, URL_CLAIM
+from crawler.redis.state import RedisState
+from crawler.redis.workers import FINISHED, LOST
 from crawler.state import ArticleState, StateError
 from crawler.state.lock import StateBusy
-from crawler.state.redis import (
-    CONTENT_CLAIM,
-    FINISHED,
-    LOST,
-    URL_CLAIM,
-    RedisState,
-)
 from tests.factories import make_category_page
 
 if TYPE_CHECKING:
@@ -34,7 +30,7 @@ TIMEOUT = 0.5
 
 def open_state(client: Redis, worker: str = "w1", *, begin: bool = True) -> RedisState:
     state = RedisState(client, PREFIX, worker)
-    state.acquire(TIMEOUT)
+    state.heartbeat.acquire(TIMEOUT)
     if begin:
         state.begin_run("site", ARGUMENTS, NOW)
     return state
@@ -43,7 +39,7 @@ def open_state(client: Redis, worker: str = "w1", *, begin: bool = True) -> Redi
 def die(state: RedisState) -> None:
     """The process holding ``state`` is killed: nothing more is sent, its id expires."""
     state._pipeline.reset()
-    state._held = False
+    state.heartbeat._held = False
 
 
 @pytest.fixture
@@ -172,7 +168,7 @@ def test_a_restarted_worker_gets_back_what_it_had_in_flight_and_not_what_was_don
     die(state)
 
     restarted = RedisState(redis_client, PREFIX, "w1")
-    restarted.acquire(TIMEOUT)  # waits for the dead process's id to expire
+    restarted.heartbeat.acquire(TIMEOUT)  # waits for the dead process's id to expire
     run, given_up = restarted.begin_run("site", ARGUMENTS, NOW + timedelta(hours=1))
     assert given_up is None and run.resumes == [NOW + timedelta(hours=1)]
     assert restarted.frontier.requeue_in_flight() == 1
@@ -206,13 +202,13 @@ def test_a_new_run_starts_with_an_empty_frontier_and_claims(state: RedisState) -
     state.run_urls.claim(b"u", "https://a/1")
     state.contents.claim(b"c", "https://a/1")
     state.add_category_page(make_category_page())
-    state.started()
-    assert state.check_done() == ("busy", None)
+    state.workers.started(run.id)
+    assert state.workers.check_done(run.id) == ("busy", None)
     queued = state.frontier.pop()
     assert queued is not None
     state.frontier.done(queued.fingerprint, queued.ticket)
     state.commit()
-    assert state.check_done() == ("done", None)
+    assert state.workers.check_done(run.id) == ("done", None)
     state.finish_run(run, Coverage(1, {"title": 1.0}), NOW)
 
     again, _ = state.begin_run("site", {"start_url": "x"}, NOW)
@@ -231,13 +227,13 @@ def test_a_finished_run_leaves_no_scratch_keys(state: RedisState, redis_client: 
     assert taken is not None
     state.run_urls.claim(b"u", "https://a/1")
     state.frontier.done(taken.fingerprint, taken.ticket)
-    state.started()
+    state.workers.started(run.id)
     state.commit()
-    assert state.check_done() == ("done", None)
+    assert state.workers.check_done(run.id) == ("done", None)
     state.finish_run(run, Coverage(1, {}), NOW)
     left = sorted(key.decode() for key in redis_client.scan_iter(f"{PREFIX}:run:{run.id}:*"))
     assert left == [f"{PREFIX}:run:{run.id}:part:w1", f"{PREFIX}:run:{run.id}:parts"]
-    assert state.current_run() is None
+    assert state.workers.current_run() is None
 
 
 def test_an_unfinished_run_of_other_arguments_is_refused_while_a_worker_lives(
@@ -258,7 +254,7 @@ def test_an_unfinished_run_of_other_arguments_is_given_up_once_its_workers_died(
     second, given_up = other.begin_run("site", {"start_url": "b"}, NOW)
     assert given_up is not None and given_up.id == first and given_up.run_dir is None
     assert second.id != first and not second.resumed
-    assert [part.worker for part in other.dead_parts(first)] == ["w1"]
+    assert [part.worker for part in other.workers.dead_parts(first)] == ["w1"]
 
 
 def test_a_second_worker_joins_the_current_run(state: RedisState, redis_client: Redis) -> None:
@@ -266,7 +262,7 @@ def test_a_second_worker_joins_the_current_run(state: RedisState, redis_client: 
     run, given_up = other.begin_run("site", ARGUMENTS, NOW + timedelta(minutes=1))
     assert given_up is None and run.id == state.run_id and not run.resumed
     assert run.started_at == NOW  # the run's start, not this worker's
-    assert [part.worker for part in other.parts(run.id)] == ["w1", "w2"]
+    assert [part.worker for part in other.workers.parts(run.id)] == ["w1", "w2"]
 
 
 def test_the_part_counters_and_folder_survive_a_restart(
@@ -286,43 +282,49 @@ def test_the_part_counters_and_folder_survive_a_restart(
 
 def test_a_run_is_done_only_when_no_worker_has_work(state: RedisState, redis_client: Redis) -> None:
     other = open_state(redis_client, "w2")
-    state.started()
-    assert state.check_done() == ("busy", "w2")  # w2 has not gone through its start yet
-    other.started()
+    run_id = state.run_id or 0
+    state.workers.started(run_id)
+    assert state.workers.check_done(run_id) == ("busy", "w2")  # w2 has not gone through its start
+    other.workers.started(run_id)
     other.frontier.add(b"a", 0, entry(b"a"), force=False)
-    assert state.check_done() == ("busy", None)  # queued
+    assert state.workers.check_done(run_id) == ("busy", None)  # queued
     taken = other.frontier.pop()
     assert taken is not None
-    assert state.check_done() == ("busy", "w2")  # in flight at w2
+    assert state.workers.check_done(run_id) == ("busy", "w2")  # in flight at w2
     other.frontier.done(taken.fingerprint, taken.ticket)
-    assert state.check_done() == ("busy", "w2")  # the mark is not committed yet
+    assert state.workers.check_done(run_id) == ("busy", "w2")  # the mark is not committed yet
     other.commit()
-    assert state.check_done() == ("done", None)
-    assert other.check_done() == ("done", None)
+    assert state.workers.check_done(run_id) == ("done", None)
+    assert other.workers.check_done(run_id) == ("done", None)
 
 
 def test_a_dead_worker_is_named_before_the_run_can_be_done(
     state: RedisState, redis_client: Redis
 ) -> None:
     other = open_state(redis_client, "w2")
-    other.started()
-    state.started()
+    run_id = state.run_id or 0
+    other.workers.started(run_id)
+    state.workers.started(run_id)
     die(other)
     redis_client.delete(state.keys.worker("w2"))
-    assert state.check_done() == ("dead", "w2")
-    assert [part.worker for part in state.dead_parts(state.run_id or 0)] == ["w2"]
+    assert state.workers.check_done(run_id) == ("dead", "w2")
+    assert [part.worker for part in state.workers.dead_parts(run_id)] == ["w2"]
 
 
 def test_the_run_finishes_with_its_last_part(state: RedisState, redis_client: Redis) -> None:
     other = open_state(redis_client, "w2")
     run_id = state.run_id or 0
     for worker in (state, other):
-        worker.started()
-    assert state.check_done() == ("done", None)
-    assert not state.settle(run_id, "w1", FINISHED, Coverage(30, {"title": 1.0}), "finished", NOW)
-    assert state.run_status(run_id) == "done"
-    assert other.settle(run_id, "w2", LOST, Coverage(10, {"title": 0.0}), "worker_lost", NOW)
-    assert state.run_status(run_id) == FINISHED
+        worker.workers.started(run_id)
+    assert state.workers.check_done(run_id) == ("done", None)
+    assert not state.workers.settle(
+        run_id, "w1", FINISHED, Coverage(30, {"title": 1.0}), "finished", NOW
+    )
+    assert state.workers.run_status(run_id) == "done"
+    assert other.workers.settle(
+        run_id, "w2", LOST, Coverage(10, {"title": 0.0}), "worker_lost", NOW
+    )
+    assert state.workers.run_status(run_id) == FINISHED
     # The run's coverage is its parts', weighted by their pages.
     assert state.previous_coverage("site", 1) == Coverage(40, {"title": 0.75})
 
@@ -332,8 +334,8 @@ def test_previous_coverage_is_the_latest_finished_run_with_enough_pages(
 ) -> None:
     for pages in (50, 5):
         run, _ = state.begin_run("site", {"n": str(pages)}, NOW)
-        state.started()
-        assert state.check_done() == ("done", None)
+        state.workers.started(run.id)
+        assert state.workers.check_done(run.id) == ("done", None)
         state.finish_run(run, Coverage(pages, {"title": pages / 100}), NOW)
     assert state.previous_coverage("site", min_pages=20) == Coverage(50, {"title": 0.5})
     assert state.previous_coverage("site", min_pages=100) is None
@@ -349,10 +351,11 @@ def test_category_pages_come_back_in_the_order_added(state: RedisState) -> None:
 
 def test_one_worker_of_a_run_writes_its_categories(state: RedisState, redis_client: Redis) -> None:
     other = open_state(redis_client, "w2")
-    assert other.claim_categories()
-    assert not state.claim_categories()
-    assert other.claim_categories()  # asking again does not change the answer
-    assert state.categories_writer() == "w2"
+    run_id = state.run_id or 0
+    assert other.workers.claim_categories(run_id)
+    assert not state.workers.claim_categories(run_id)
+    assert other.workers.claim_categories(run_id)  # asking again does not change the answer
+    assert state.workers.categories_writer(run_id) == "w2"
 
 
 # -- several workers ---------------------------------------------------------------------------
@@ -360,15 +363,15 @@ def test_one_worker_of_a_run_writes_its_categories(state: RedisState, redis_clie
 
 def test_a_worker_id_in_use_is_refused(state: RedisState, redis_client: Redis) -> None:
     with pytest.raises(StateBusy, match="worker id 'w1' is in use"):
-        RedisState(redis_client, PREFIX, "w1").acquire(TIMEOUT, wait=0.2)
+        RedisState(redis_client, PREFIX, "w1").heartbeat.acquire(TIMEOUT, wait=0.2)
 
 
 def test_a_heartbeat_keeps_the_id_and_a_lost_one_says_so(
     state: RedisState, redis_client: Redis
 ) -> None:
-    assert state.heartbeat(TIMEOUT)
+    assert state.heartbeat.beat(TIMEOUT)
     redis_client.set(state.keys.worker("w1"), "someone else")  # taken for dead, id reused
-    assert not state.heartbeat(TIMEOUT)
+    assert not state.heartbeat.beat(TIMEOUT)
     state.close()  # leaves the other holder's key alone
     assert redis_client.get(state.keys.worker("w1")) == b"someone else"
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.items import Category
+from crawler.redis.state import SCHEMA_VERSION, RedisState
 from crawler.state import ArticleState, Freshness, SitemapState
-from crawler.state.redis import SCHEMA_VERSION, RedisState
 from tests.factories import category_url, make_category_page
-from tests.state.test_redis import ARGUMENTS, NOW, PREFIX, article, open_state
+from tests.redis.test_state import ARGUMENTS, NOW, PREFIX, article, open_state
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -467,7 +467,7 @@ def test_a_state_of_schema_1_is_indexed_when_opened(redis_client: Redis) -> None
     assert state.live_article_count() == 2 + 1100
     assert state.freshness(seen(2)) == Freshness(seen(1), 1)
     assert state.removed_urls() == {url(3)}
-    state.acquire(0.5)
+    state.heartbeat.acquire(0.5)
     state.begin_run("site", ARGUMENTS, NOW)
     state.save_article(article(key(1), removed=True))  # unlisted from the indexes of its past
     assert state.due_articles(seen(10), seen(1), 3) == [url(4), url(2), url(100)]

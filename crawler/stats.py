@@ -1,0 +1,101 @@
+"""Every stats key the crawler counts under, in one place.
+
+The manifest, the run report, the drift alarms and the crawl state read the stats a run
+leaves; each key is defined here once, grouped by the component that counts it, so no
+component imports another's module for a key. Keys ending in ``/`` are prefixes: the
+reason or cause follows (``validate/dropped/missing_title``).
+"""
+
+from __future__ import annotations
+
+# --- outcomes ---
+ARTICLES_PREFIX = "articles/"
+NEW_KEY = ARTICLES_PREFIX + "new"
+CHANGED_KEY = ARTICLES_PREFIX + "changed"
+UNCHANGED_KEY = ARTICLES_PREFIX + "unchanged"
+REMOVED_KEY = ARTICLES_PREFIX + "removed"
+#: Article records the archive wrote (new and changed ones).
+WRITTEN_KEY = "archive/articles_written"
+
+# --- coverage ---
+#: Stats keys: article pages checked, and pages on which each field was found.
+PAGES_KEY = "coverage/pages"
+FIELD_PREFIX = "coverage/field/"
+
+# --- failure_stats ---
+PAGES_FAILED_PREFIX = "pages/failed/"
+
+# --- pipelines.validate ---
+#: Stats key prefix; the suffix is the reason from ``crawler.contract.violation``.
+DROPPED_PREFIX = "validate/dropped/"
+
+# --- pipelines.schema ---
+#: Stats key prefix of invalid records; the suffix is the record type.
+INVALID_PREFIX = "schema/invalid/"
+#: The drop reason, among the validation pipeline's (and so in the manifest's ``dropped``).
+DROPPED_KEY = DROPPED_PREFIX + "schema"
+
+# --- pipelines.dedup ---
+DUPLICATE_URL_KEY = "dedup/duplicate_url"
+DUPLICATE_CONTENT_KEY = "dedup/duplicate_content"
+
+# --- pipelines.version ---
+#: Pages answering 404/410 that were never archived (or were already reported removed).
+GONE_NOT_ARCHIVED_KEY = "gone/not_archived"
+GONE_ALREADY_REMOVED_KEY = "gone/already_removed"
+
+# --- pipelines.archive ---
+CATEGORIES_WRITTEN_KEY = "archive/categories_written"
+RUN_DIR_KEY = "archive/run_dir"
+#: Set (to the error) when writing failed: the run has no manifest and the command exits 1.
+FAILED_KEY = "archive/failed"
+DROPPED_AFTER_FAILURE_KEY = "archive/dropped_after_failure"
+
+# --- extensions.state ---
+RESUMED_KEY = "state/resumed"
+RECOVERED_KEY = "state/recovered_records"
+
+# --- extensions.alarms ---
+#: Stats key holding the run's alarms (a list of ``Alarm``).
+ALARMS_KEY = "alarms"
+
+# --- extensions.revisit ---
+#: Stats keys.
+TRUST_KEY = "revisit/lastmod_trust"
+FRESHNESS_KEY = "revisit/freshness"
+LEFT_DUE_KEY = "revisit/left_due"
+SKIPPED_PREFIX = "revisit/skipped/"
+LASTMOD_INVALID_KEY = "sitemap/lastmod_invalid"
+SITEMAP_UNCHANGED_KEY = "sitemap/unchanged"
+LISTING_STOPPED_KEY = "listing/stopped_at_known"
+
+# --- spiders.base ---
+WRONG_SITE_KEY = "state/wrong_site"
+
+# --- middlewares.limits ---
+CATEGORY_PAGES_KEY = "limits/category_pages"
+PAGES_TRUNCATED_KEY = "limits/pages_truncated"
+
+# --- middlewares.robots ---
+CRAWL_DELAY_KEY = "robotstxt/crawl_delay"
+
+# --- middlewares.retry ---
+RETRY_AFTER_KEY = "retry/retry_after"
+RETRY_AFTER_TOO_LONG_KEY = "retry/retry_after_too_long"
+WAITED_KEY = "retry/waited_ms"
+
+# --- middlewares.conditional ---
+NOT_MODIFIED_KEY = "state/not_modified"
+SITEMAP_NOT_MODIFIED_KEY = "sitemap/not_modified"
+
+# --- middlewares.purpose ---
+#: Stats prefix: requests sent, by purpose (the manifest's ``requests``).
+REQUESTS_PREFIX = "requests/"
+
+# --- redis.extension ---
+#: Stats: parts of dead workers this worker took over.
+TAKEN_OVER_KEY = "workers/taken_over"
+
+# --- Scrapy's own, read by the drift alarms ---
+DOWNLOADER_EXCEPTION_PREFIX = "downloader/exception_type_count/"
+DOWNLOADER_STATUS_PREFIX = "downloader/response_status_count/"
