@@ -27,7 +27,7 @@ from crawler.archive.report import summary
 from crawler.clock import parse_clock
 from crawler.extensions.alarms import ALARMS_KEY, Alarm
 from crawler.extensions.revisit import TRUST_KEY
-from crawler.extensions.state import spider_origin
+from crawler.extensions.state import archive_enabled, spider_origin
 from crawler.pipelines.archive import FAILED_KEY, RUN_DIR_KEY
 from crawler.spiders.base import WRONG_SITE_KEY, ArchiveSpider, SpiderArgumentError
 from crawler.state import StateError
@@ -82,7 +82,7 @@ def clock_problem(settings: BaseSettings) -> str | None:
 
 def archive_dir_problem(settings: BaseSettings) -> str | None:
     """Why ``ARCHIVE_DIR`` cannot take a run, or ``None`` if it can."""
-    if not settings.getbool("ARCHIVE_ENABLED", True):
+    if not archive_enabled(settings):
         return None
     root = Path(settings.get("ARCHIVE_DIR", "data/archive"))
     try:
