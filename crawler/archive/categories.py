@@ -57,7 +57,8 @@ def complete_categories(
     less the articles since removed, listed again here, or seen in another category now.
     Articles new to the category that a later page shows (a periodic sweep) go right after
     the article they follow there. Listings are newest first, so what a run did not fetch
-    only moved down: the order stays the site's.
+    only moved down: the order stays the site's. A category no page of which the run fetched
+    has no record in it (a run of the article spider lists no category).
 
     >>> before = {"c": Category(name="C", url="c", articles=["a", "b", "x", "d"])}
     >>> fresh = [CategoryPage(name="C", url="c", page=1, articles=["n", "a"])]
@@ -69,7 +70,7 @@ def complete_categories(
         groups.setdefault(first_page_url(page.url), []).append(page)
     seen_anywhere = {link for group in groups.values() for page in group for link in page.articles}
     merged = []
-    for url in sorted(groups.keys() | previous.keys()):
+    for url in sorted(groups):
         ordered = sorted(groups.get(url, []), key=lambda page: page.page)
         head: dict[str, None] = {}
         later: list[CategoryPage] = []
@@ -93,7 +94,7 @@ def complete_categories(
         tail = list(rest)
         for page in later:
             tail = _place_new(tail, [link for link in page.articles if link not in head])
-        name = ordered[0].name if ordered else previous[url].name
+        name = ordered[0].name
         merged.append(Category(name=name, url=url, articles=[*head, *tail]))
     return merged
 

@@ -26,7 +26,7 @@ from scrapy.settings import BaseSettings
 from crawler.archive.report import summary
 from crawler.clock import parse_clock
 from crawler.extensions.alarms import Alarm
-from crawler.extensions.state import spider_origin
+from crawler.extensions.state import archive_enabled, spider_origin
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.state import StateError
 from crawler.state.lock import state_busy
@@ -81,7 +81,7 @@ def clock_problem(settings: BaseSettings) -> str | None:
 
 def archive_dir_problem(settings: BaseSettings) -> str | None:
     """Why ``ARCHIVE_DIR`` cannot take a run, or ``None`` if it can."""
-    if not settings.getbool("ARCHIVE_ENABLED", True):
+    if not archive_enabled(settings):
         return None
     root = Path(settings.get("ARCHIVE_DIR", "data/archive"))
     try:

@@ -13,6 +13,7 @@ from typing import Any, Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
@@ -201,7 +202,7 @@ class CrawlStateExtension:
                 commit_interval=settings.getfloat(
                     "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
                 ),
-                archived=settings.getbool("ARCHIVE_ENABLED", True),
+                archived=archive_enabled(settings),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
             ).open(crawler.spider)
         except BaseException:
@@ -315,6 +316,31 @@ class CrawlStateExtension:
             self.commit()
             logger.info(self.UNFINISHED)
         self.state.close()
+
+
+#: The pipeline that writes a run's archive and finishes the run: named, not imported.
+ARCHIVE_PIPELINE = "crawler.pipelines.archive.ArchivePipeline"
+
+
+def archive_enabled(settings: BaseSettings) -> bool:
+    """Whether the crawl archives its records: the archive pipeline is in ``ITEM_PIPELINES``
+    (switching the archive off is removing it, the Scrapy way).
+
+    >>> from scrapy.settings import Settings
+    >>> archive_enabled(Settings({"ITEM_PIPELINES": {ARCHIVE_PIPELINE: 900}}))
+    True
+    >>> archive_enabled(Settings({"ITEM_PIPELINES": {ARCHIVE_PIPELINE: None}}))
+    False
+    """
+    for component, order in settings.getwithbase("ITEM_PIPELINES").items():
+        name = (
+            component
+            if isinstance(component, str)
+            else f"{component.__module__}.{component.__qualname__}"
+        )
+        if name == ARCHIVE_PIPELINE and order is not None:
+            return True
+    return False
 
 
 def spider_origin(spider: Spider) -> str | None:

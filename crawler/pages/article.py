@@ -120,9 +120,6 @@ class ArticlePage(Page):
         lines = (normalize_space(line) for line in text.splitlines())
         return [Block("paragraph", line) for line in lines if line and not is_ad_label(line)]
 
-    def body(self) -> str:
-        return "\n\n".join(block.text for block in self.blocks())
-
     def related(self) -> list[RelatedLink]:
         """``section.related-articles li.related-item`` cards, else the list items of the
         section headed "Related Articles", read by structure."""

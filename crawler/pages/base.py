@@ -6,8 +6,6 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING, Self
 
-from parsel import Selector
-
 from crawler import urls
 from crawler.boilerplate import class_tokens, has_class
 from crawler.pages.text import normalize_space, text_content
@@ -40,11 +38,6 @@ class Page:
         """Decode as a browser would: BOM, then HTTP charset, then ``<meta charset>``, then
         UTF-8; undecodable bytes become U+FFFD (``crawler.pages.tree.decode_html``)."""
         return cls(url, parse_bytes(body, content_type))
-
-    @cached_property
-    def selector(self) -> Selector:
-        """A parsel view of the tree, for ad-hoc queries; extraction never builds it."""
-        return Selector(root=self.root, type="html")
 
     def first_text(self, tag: str, token: str) -> str | None:
         """Normalised text of the first ``tag.token`` element; ``None`` if absent or blank."""

@@ -107,10 +107,6 @@ def _response_decoded(response: TextResponse) -> tuple[str, str]:
     return response.encoding, response.text
 
 
-def response_text(response: TextResponse) -> str:
-    return _response_decoded(response)[1]
-
-
 # --- parsing ----------------------------------------------------------------------------------
 
 _ENCODING_ERRORS: Final = frozenset(

@@ -10,7 +10,7 @@ from typing import Any, Protocol, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive.categories import merge_category_pages, write_categories
@@ -130,7 +130,9 @@ class ArchivePipeline:
 
     Settings:
 
-    - ``ARCHIVE_ENABLED`` (default ``True``): ``False`` disables the pipeline.
+    Remove it from ``ITEM_PIPELINES`` to crawl without an archive (the crawl state then
+    finishes each run when the spider does).
+
     - ``ARCHIVE_DIR`` (default ``"data/archive"``): root of the run folders.
     - ``ARCHIVE_SHARD_ITEMS`` (default ``10000``): records per shard.
     - ``ARCHIVE_GZIP`` (default ``False``): gzip the shards (``.jsonl.gz``).
@@ -185,8 +187,6 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("ARCHIVE_ENABLED", True):
-            raise NotConfigured("ARCHIVE_ENABLED is False")
         pipeline = cls(
             crawler,
             root=Path(settings.get("ARCHIVE_DIR", cls.DEFAULT_DIR)),

@@ -20,7 +20,7 @@ from twisted.internet.task import LoopingCall
 from crawler.archive.atomic import fsync_dir
 from crawler.archive.rundir import run_dir_name
 from crawler.clock import crawl_clock, utc_now
-from crawler.extensions.state import CrawlStateExtension
+from crawler.extensions.state import CrawlStateExtension, archive_enabled
 from crawler.redis.connection import key_prefix, redis_client, worker_id
 from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings, recover_orphans, resume_own, take_over
@@ -142,7 +142,7 @@ class WorkerStateExtension(CrawlStateExtension):
                     settings.getint("ARCHIVE_SHARD_ITEMS", 10_000),
                     settings.getbool("ARCHIVE_GZIP", False),
                 ),
-                archived=settings.getbool("ARCHIVE_ENABLED", True),
+                archived=archive_enabled(settings),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
             ).open(crawler.spider)
         except BaseException:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+from crawler.cache import BoundedCache
 from crawler.redis.keys import RunKeys
 from crawler.state import Queued
 
@@ -121,13 +122,10 @@ class RedisFrontier:
         self._done = client.register_script(_DONE)
         self._done_key = client.register_script(_DONE_KEY)
         self._requeue = client.register_script(_REQUEUE)
-        # Insertion-ordered: the oldest is dropped first.
-        self._known: dict[bytes, None] = {}
+        self._known: BoundedCache[bytes, None] = BoundedCache(KNOWN_CACHE_SIZE)
 
     def _remember(self, fingerprint: bytes) -> None:
-        self._known[fingerprint] = None
-        if len(self._known) > KNOWN_CACHE_SIZE:
-            del self._known[next(iter(self._known))]
+        self._known.put(fingerprint, None)
 
     def known(self, fingerprint: bytes) -> bool:
         """Whether the run has seen ``fingerprint`` (read only)."""

@@ -14,6 +14,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawler import urls
 from crawler.archive.categories import first_page_url
+from crawler.cache import BoundedCache
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state_extension
 from crawler.middlewares.purpose import PURPOSE_META, header
@@ -78,7 +79,7 @@ class SiteSpider(ArchiveSpider):
         self.start_url = check_start_url(start_url)
         self.scope: SiteScope = SiteScope(self.start_url)
         self.allowed_domains = [urlsplit(self.start_url).hostname or ""]
-        self._followed: dict[str, None] = {}
+        self._followed: BoundedCache[str, None] = BoundedCache(FOLLOWED_MEMORY)
         #: Revisits held back until a mirror has said which public site it serves.
         self._held = False
 
@@ -234,9 +235,7 @@ class SiteSpider(ArchiveSpider):
         return "other"
 
     def _remember(self, link: str) -> None:
-        self._followed[link] = None
-        if len(self._followed) > FOLLOWED_MEMORY:
-            del self._followed[next(iter(self._followed))]
+        self._followed.put(link, None)
 
     def _request(self, url: str, callback: Any, purpose: str, priority: int) -> Request:
         return Request(

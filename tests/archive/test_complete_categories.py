@@ -141,7 +141,7 @@ def test_a_swept_page_s_known_articles_keep_their_recorded_place() -> None:
 
 def test_a_swept_page_of_a_category_without_a_record_adds_its_articles_in_order() -> None:
     pages = [national_page(1, (20, 21)), national_page(4, (30, 31))]
-    assert complete_categories(pages, PREVIOUS) == [film(range(1, 13)), national((20, 21, 30, 31))]
+    assert complete_categories(pages, PREVIOUS) == [national((20, 21, 30, 31))]
 
 
 def test_a_new_article_first_on_a_swept_page_goes_before_the_one_that_follows_it() -> None:
@@ -153,24 +153,14 @@ def test_a_new_article_first_on_a_swept_page_goes_before_the_one_that_follows_it
 # -- categories without fresh pages, names, order -------------------------------------------------
 
 
-def test_a_category_no_page_of_which_was_fetched_keeps_its_previous_record() -> None:
+def test_a_category_no_page_of_which_was_fetched_has_no_record_this_run() -> None:
     previous = {**PREVIOUS, NATIONAL: national((20, 21, 22))}
     pages = [film_page(1, (1, 2, 3, 4))]
-    assert complete_categories(pages, previous) == [film(range(1, 13)), national((20, 21, 22))]
+    assert complete_categories(pages, previous) == [film(range(1, 13))]
 
 
-def test_a_category_without_fresh_pages_loses_its_removed_and_moved_articles() -> None:
-    previous = {**PREVIOUS, NATIONAL: national((20, 21, 22))}
-    pages = [film_page(1, (22, 1, 2, 3))]  # 22 moved to film
-    result = complete_categories(pages, previous, {article_url(20)})
-    assert articles_of(result, NATIONAL) == links((21,))
-
-
-def test_a_category_without_any_page_this_run_keeps_its_recorded_name() -> None:
-    previous = {NATIONAL: Category(name="Old name", url=NATIONAL, articles=links((20,)))}
-    assert complete_categories([], previous) == [
-        Category(name="Old name", url=NATIONAL, articles=links((20,)))
-    ]
+def test_a_run_that_fetched_no_listing_has_no_categories() -> None:
+    assert complete_categories([], PREVIOUS) == []
 
 
 def test_the_name_on_the_fresh_first_page_wins_over_the_recorded_one() -> None:
@@ -180,7 +170,6 @@ def test_the_name_on_the_fresh_first_page_wins_over_the_recorded_one() -> None:
 
 
 def test_categories_come_sorted_by_url() -> None:
-    previous = {SOUND: Category(name="Sound", url=SOUND, articles=[]), **PREVIOUS}
     pages = [national_page(1, (20,)), film_page(1, (1,))]
-    result = complete_categories(pages, previous)
-    assert [category.url for category in result] == [FILM, NATIONAL, SOUND]
+    result = complete_categories(pages, PREVIOUS)
+    assert [category.url for category in result] == [FILM, NATIONAL]

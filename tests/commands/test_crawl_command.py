@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from scrapy.settings import Settings
 
 from crawler.commands.crawl import state_dir_problem
 from crawler.state.lock import StateLock
+from crawler.state.sqlite import SQLiteState
+from sample_site.large import LargeSite
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,3 +145,22 @@ def test_a_worker_of_a_distributed_crawl_does_not_look_at_state_dir(tmp_path: Pa
         assert state_dir_problem(settings) is not None
         settings.set("REDIS_URL", "redis://127.0.0.1:6379/0")
         assert state_dir_problem(settings) is None
+
+
+def test_a_crawl_without_the_archive_pipeline_writes_nothing_and_finishes_its_run(
+    tmp_path: Path,
+) -> None:
+    removed = '{"crawler.pipelines.archive.ArchivePipeline": null}'
+    with LargeSite(20, categories=2) as site:
+        args = ["site", "-a", f"start_url={site.base_url}", "-s", f"ITEM_PIPELINES={removed}"]
+        args += ["-s", f"ARCHIVE_DIR={tmp_path}/archive", "-s", f"STATE_DIR={tmp_path}/state"]
+        args += ["-s", "AUTOTHROTTLE_ENABLED=False"]
+        first, second = crawl(*args), crawl(*args)
+    assert first.returncode == second.returncode == 0, first.stderr[-2000:]
+    assert not (tmp_path / "archive").exists()
+    state = SQLiteState(tmp_path / "state")
+    try:
+        run, _ = state.begin_run("site", {"start_url": site.base_url}, datetime.now(UTC))
+        assert run.id == 3 and not run.resumed  # both runs finished
+    finally:
+        state.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,8 @@ def test_a_killed_run_is_taken_over_with_its_records(tmp_path: Path) -> None:
         # Exact, from the shards: the killed process may not have saved its last counts.
         assert resumed.run.counters["articles/new"] == 3
         assert resumed.run.counters["archive/articles_written"] == 3
-        assert resumed.state.article("/page.php?p=0000003") is not None
+        known = resumed.state.article("/page.php?p=0000003")
+        assert known is not None and known.version == 1 and not known.removed
     finally:
         resumed.state.close()
 
@@ -99,7 +101,13 @@ def test_an_unfinished_run_with_other_arguments_is_given_up_keeping_its_records(
             "0000003",
         ]
         assert not list(run_dir.glob("*.open"))
-        assert fresh.state.article("/page.php?p=0000003") is not None  # not archived again
+        # Entered into the state: the new run sees it archived (version 1, its digest), and
+        # will write it again only if it changed.
+        known = fresh.state.article("/page.php?p=0000003")
+        assert known is not None and (known.version, known.content_hash) == (
+            1,
+            content_hash(json.loads(record(3))),
+        )
     finally:
         fresh.state.close()
 

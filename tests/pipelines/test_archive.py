@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
@@ -84,12 +83,6 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def manifest_of(run_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
     return result
-
-
-def test_disabled_pipeline_is_not_configured(tmp_path: Path) -> None:
-    crawler = get_crawler(SiteSpider, {"ARCHIVE_ENABLED": False})
-    with pytest.raises(NotConfigured):
-        ArchivePipeline.from_crawler(crawler)
 
 
 def test_defaults_come_from_class_constants() -> None:

@@ -126,9 +126,11 @@ def test_a_request_another_worker_queued_is_refused(worker: Worker, redis_client
 
 def test_dont_filter_queues_a_known_request_again(worker: Worker) -> None:
     worker.scheduler.enqueue_request(Request("https://a.example/1"))
-    assert worker.fetch() is not None
+    first = worker.fetch()
+    assert first is not None and first.url == "https://a.example/1"
     assert worker.scheduler.enqueue_request(Request("https://a.example/1", dont_filter=True))
-    assert worker.fetch() is not None
+    again = worker.fetch()
+    assert again is not None and again.url == "https://a.example/1" and again.dont_filter
 
 
 def test_each_request_goes_to_one_worker(worker: Worker, redis_client: Redis) -> None:
