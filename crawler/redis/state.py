@@ -29,6 +29,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
+from crawler.cache import BoundedCache
 from crawler.coverage import Coverage
 from crawler.items import Category, CategoryPage
 from crawler.redis.claims import RedisClaims, RunClaims
@@ -86,7 +87,7 @@ class RedisState:
         self.workers = Workers(client, self.keys, worker, self._pipeline)
         self._indexes = ArticleIndexes(client, self.keys)
         self._sitemaps = Sitemaps(client, self.keys)
-        self._articles: dict[str, ArticleState | None] = {}
+        self._articles: BoundedCache[str, ArticleState | None] = BoundedCache(ARTICLE_CACHE_SIZE)
         self.run_keys: RunKeys | None = None
         self.run_id: int | None = None
         self._frontier: RedisFrontier | None = None
@@ -235,9 +236,7 @@ class RedisState:
     # -- articles -----------------------------------------------------------------------------
 
     def _cache(self, key: str, article: ArticleState | None) -> None:
-        self._articles[key] = article
-        if len(self._articles) > ARTICLE_CACHE_SIZE:
-            del self._articles[next(iter(self._articles))]
+        self._articles.put(key, article)
 
     def forget_articles(self) -> None:
         """Drop the articles read so far (another view of the state changed some)."""

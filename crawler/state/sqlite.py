@@ -24,6 +24,7 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from crawler.cache import BoundedCache
 from crawler.coverage import Coverage
 from crawler.items import Category, CategoryPage
 from crawler.state import ArticleState, Freshness, Run, SitemapState
@@ -62,7 +63,7 @@ class SQLiteState:
         self.frontier = SQLiteFrontier(self._db)
         self.run_urls = SQLiteClaims(self._db, "run_urls")
         self.contents = SQLiteClaims(self._db, "contents")
-        self._articles: dict[str, ArticleState | None] = {}
+        self._articles: BoundedCache[str, ArticleState | None] = BoundedCache(ARTICLE_CACHE_SIZE)
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -143,9 +144,7 @@ class SQLiteState:
     # -- articles -----------------------------------------------------------------------------
 
     def _cache(self, key: str, article: ArticleState | None) -> None:
-        self._articles[key] = article
-        if len(self._articles) > ARTICLE_CACHE_SIZE:
-            del self._articles[next(iter(self._articles))]
+        self._articles.put(key, article)
 
     def article(self, key: str) -> ArticleState | None:
         if key in self._articles:

@@ -12,6 +12,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable
 
+from crawler.cache import BoundedCache
 from crawler.state import Queued
 
 QUEUED, IN_FLIGHT, DONE = 0, 1, 2
@@ -47,15 +48,12 @@ class SQLiteFrontier:
             db.execute("SELECT count(*) FROM frontier WHERE state = ?", (QUEUED,)).fetchone()[0]
         )
         self._seq = int(db.execute("SELECT coalesce(max(seq), 0) FROM frontier").fetchone()[0])
-        # Insertion-ordered: the oldest is dropped first.
-        self._known: dict[bytes, None] = {}
+        self._known: BoundedCache[bytes, None] = BoundedCache(KNOWN_CACHE_SIZE)
         #: Requests taken from the queue (in flight in the table) and not yet handed out.
         self._taken: deque[Queued] = deque()
 
     def _remember(self, fingerprint: bytes) -> None:
-        self._known[fingerprint] = None
-        if len(self._known) > KNOWN_CACHE_SIZE:
-            del self._known[next(iter(self._known))]
+        self._known.put(fingerprint, None)
 
     def add(
         self,
