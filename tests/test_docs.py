@@ -58,6 +58,8 @@ from typing import IO, Any
 import duckdb
 import pytest
 
+from tests.redis_server import free_port
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,12 +166,6 @@ def parse_console(code: str) -> tuple[Command, ...]:
 
 ALL_BLOCKS = [block for page in PAGES for block in parse_blocks(page)]
 RUN_BLOCKS = [block for block in ALL_BLOCKS if block.language in RUN]
-
-
-def free_port() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return str(probe.getsockname()[1])
 
 
 def wait_for_port(port: str, timeout: float) -> bool:
@@ -318,7 +314,7 @@ class PageRun:
     shell: Shell | None = None
 
     def start(self) -> None:
-        self.ports = {doc_port: free_port() for doc_port in DOC_PORTS}
+        self.ports = {doc_port: str(free_port()) for doc_port in DOC_PORTS}
         spool = self.folder / "spool"
         for folder in (self.checkout, spool, self.checkout / ".home"):
             folder.mkdir()
