@@ -18,12 +18,12 @@ from functools import cached_property
 from typing import Any, Final
 
 from crawler import urls
-from crawler.boilerplate import class_tokens, has_class, is_ad_label
 from crawler.items import Article, Block, RelatedLink
 from crawler.pages.base import Page
 from crawler.pages.body import body_blocks
 from crawler.pages.dates import parse_date
 from crawler.pages.layout import ArticleLayout
+from crawler.pages.noise import class_tokens, has_class, is_ad_label
 from crawler.pages.text import normalize_space, raw_text, string_value, text_content
 from crawler.pages.tree import Element
 

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Self
 
 from crawler import urls
-from crawler.boilerplate import class_tokens, has_class
+from crawler.pages.noise import class_tokens, has_class
 from crawler.pages.text import normalize_space, text_content
 from crawler.pages.tree import Element, parse_bytes, parse_response
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-from crawler.boilerplate import NOISE_WITHOUT_ATTRIBUTES_TAGS, is_ad_label, is_noise
 from crawler.items import Block
+from crawler.pages.noise import NOISE_WITHOUT_ATTRIBUTES_TAGS, is_ad_label, is_noise
 from crawler.pages.text import NON_TEXT_TAGS, normalize_space, raw_text
 from crawler.pages.tree import Element
 
@@ -38,7 +38,7 @@ def body_blocks(body: Element) -> list[Block]:
     One pass over the body. Text that no block element wraps (loose text left by malformed
     markup, e.g. after a list that closed an unclosed ``<p>``) becomes a paragraph of its own,
     as a browser would show it. Each element is looked at once: its tag gives its role, and
-    :func:`~crawler.boilerplate.is_noise` whether it is an ad or furniture, skipped whole.
+    :func:`~crawler.pages.noise.is_noise` whether it is an ad or furniture, skipped whole.
     Containers are descended with an explicit stack, never recursion.
 
     This loop runs for every element of bodies of thousands of paragraphs, so the common

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from crawler import urls
-from crawler.boilerplate import class_tokens, has_class
 from crawler.items import CategoryPage as CategoryPageItem
 from crawler.pages.base import Page
+from crawler.pages.noise import class_tokens, has_class
 from crawler.pages.tree import Element
 
 

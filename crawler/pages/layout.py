@@ -19,14 +19,14 @@ from functools import cached_property
 from lxml import etree
 from lxml.etree import XPath
 
-from crawler.boilerplate import (
+from crawler.pages.dates import parse_date
+from crawler.pages.noise import (
     DATE_LINE_PREFIXES,
     LABEL_PUNCTUATION,
     RELATED_HEADINGS,
     is_ad_label,
     is_noise,
 )
-from crawler.pages.dates import parse_date
 from crawler.pages.text import is_non_text, text_content
 from crawler.pages.tree import Element
 
@@ -46,7 +46,7 @@ BODY_CONTAINER_TAGS: frozenset[str] = frozenset({"div", "section", "article", "m
 #: The longest date line printed without a prefix ("30 September 2025 · 5 min read").
 DATE_LINE_MAX_CHARS = 40
 
-#: Tells whether an element is an ad or furniture (:func:`~crawler.boilerplate.is_noise`: a few
+#: Tells whether an element is an ad or furniture (:func:`~crawler.pages.noise.is_noise`: a few
 #: attribute reads per element, cheaper than the bulk XPath over a subtree a walk skips into).
 Noise = Callable[[Element], bool]
 
@@ -73,7 +73,7 @@ def first_visible(root: Element, tag: str, noise: Noise = is_noise) -> Element |
 
 def is_date_line(element: Element, text: str) -> bool:
     """The "Published ..." line: it holds a ``<time>``, or its text is a date, alone or after
-    one of :data:`~crawler.boilerplate.DATE_LINE_PREFIXES`. Prose that mentions a date is not.
+    one of :data:`~crawler.pages.noise.DATE_LINE_PREFIXES`. Prose that mentions a date is not.
     """
     if first_visible(element, "time") is not None:
         return True

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from parsel import Selector
 
-from crawler.boilerplate import NOISE_ELEMENTS, has_class, is_noise
 from crawler.pages import ArticlePage, CategoryPage
 from crawler.pages.article import _is_second_link
+from crawler.pages.noise import NOISE_ELEMENTS, has_class, is_noise
 from crawler.pages.tree import Element
 from tests.fuzz.mutations import ALL_OPS, Mutant, load_seeds, mutants
 
