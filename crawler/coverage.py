@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.content import EMPTY_DIGESTS
 from crawler.contract import ARTICLE_FIELDS
+from crawler.digests import EMPTY_DIGESTS
 from crawler.stats import FIELD_PREFIX, PAGES_KEY
 
 #: The record fields whose presence is counted (``type`` and ``url`` are always there).
@@ -63,7 +63,7 @@ class Coverage:
         """Of archived articles, from the field digests the crawl state keeps (a field
         missing from the digests, as ``id`` is, counts as present: every record has it).
 
-        >>> from crawler.content import field_digests
+        >>> from crawler.digests import field_digests
         >>> full = field_digests({"title": "A", "summary": "S", "related": [1]})
         >>> empty = field_digests({"title": "B", "summary": None, "related": []})
         >>> Coverage.from_field_hashes([full, empty]).fields["summary"]

@@ -66,7 +66,7 @@ class Article:
     related: list[RelatedLink] = field(default_factory=list)
     #: 1 for an article first archived, +1 for each change of its content.
     version: int | None = None
-    #: ``crawler.content.content_hash`` of the record's content fields.
+    #: ``crawler.digests.content_hash`` of the record's content fields.
     content_hash: str | None = None
     #: When the page was fetched, ISO-8601 UTC (``2025-08-06T09:00:00Z``).
     fetched_at: str | None = None

@@ -34,9 +34,9 @@ from crawler.archive.rundir import create_run_dir
 from crawler.archive.shards import ShardInfo, ShardWriter
 from crawler.archive.warc import read_record
 from crawler.clock import utc_now
-from crawler.content import content_hash
 from crawler.contract import violation
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present
+from crawler.digests import content_hash
 from crawler.pages import ArticlePage
 from crawler.schema import with_schema_version
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from crawler.content import EMPTY_DIGESTS, field_digests
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present
+from crawler.digests import EMPTY_DIGESTS, field_digests
 from crawler.stats import FIELD_PREFIX, PAGES_KEY
 from tests.factories import article_dict
 

@@ -24,8 +24,8 @@ from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
 from crawler.archive.warc import read_record
-from crawler.content import content_hash
 from crawler.contract import ARTICLE_FIELDS
+from crawler.digests import content_hash
 from crawler.reparse import reparse_record
 from crawler.schema import SCHEMA_VERSION
 from crawler.urls import path_key

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from crawler.content import content_key, url_key
+from crawler.digests import content_key, url_key
 from crawler.extensions.state import crawl_state
 from crawler.pipelines.kinds import is_article
 from crawler.stats import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY

@@ -17,7 +17,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.manifest import iso_utc
 from crawler.clock import crawl_clock, utc_now
-from crawler.content import changed_fields, content_digests
+from crawler.digests import changed_fields, content_digests
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
 from crawler.items import PageGone, Removed

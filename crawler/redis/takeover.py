@@ -39,8 +39,8 @@ from crawler.archive.categories import write_categories
 from crawler.archive.manifest import MANIFEST_FILE, Manifest, write_manifest
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
-from crawler.content import content_key, url_key
 from crawler.coverage import Coverage
+from crawler.digests import content_key, url_key
 from crawler.pipelines.archive import run_counts
 from crawler.redis.claims import CONTENT_CLAIM, URL_CLAIM
 from crawler.redis.state import RedisState

@@ -16,7 +16,7 @@ from typing import Any
 
 from crawler.archive.manifest import iso_utc
 from crawler.archive.warc import captured_validators
-from crawler.content import content_hash, content_key, field_digests, url_key
+from crawler.digests import content_hash, content_key, field_digests, url_key
 from crawler.revisit import RevisitSettings, first_due, from_iso
 from crawler.state import ArticleState, CrawlState
 from crawler.urls import path_key

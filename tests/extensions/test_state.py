@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.shards import encode_record
-from crawler.content import content_hash
+from crawler.digests import content_hash
 from crawler.extensions.state import CrawlStateExtension
 from crawler.state.sqlite import SQLiteState
 from tests.factories import make_article

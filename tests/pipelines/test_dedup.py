@@ -6,7 +6,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.content import content_key
+from crawler.digests import content_key
 from crawler.pipelines.dedup import DedupPipeline, MemorySeenSet
 from tests.factories import article_dict, article_url, make_article, make_category_page
 

@@ -10,7 +10,7 @@ from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.content import content_hash
+from crawler.digests import content_hash
 from crawler.items import Article, PageGone, Removed
 from crawler.pipelines.dedup import DuplicateContent
 from crawler.pipelines.version import Unchanged, VersionPipeline

@@ -15,8 +15,8 @@ from scrapy.utils.test import get_crawler
 
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
-from crawler.content import content_hash
 from crawler.coverage import Coverage
+from crawler.digests import content_hash
 from crawler.redis.extension import WorkerStateExtension
 from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings

@@ -14,7 +14,7 @@ import pytest
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
-from crawler.content import content_hash, content_key, url_key
+from crawler.digests import content_hash, content_key, url_key
 from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings, resume_own, take_over
 from crawler.redis.workers import FINISHED, LOST

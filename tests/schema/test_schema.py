@@ -14,7 +14,7 @@ from scrapy.utils.test import get_crawler
 
 import crawler.schema
 from crawler.archive.categories import category_record, merge_category_pages
-from crawler.content import CONTENT_FIELDS
+from crawler.digests import CONTENT_FIELDS
 from crawler.items import Removed
 from crawler.pipelines.kinds import CATEGORY_PAGE_TYPE, archive_record, category_page
 from crawler.pipelines.version import VersionPipeline

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from crawler.archive.warc import WarcWriter
-from crawler.content import content_hash, content_key, url_key
+from crawler.digests import content_hash, content_key, url_key
 from crawler.state.reconcile import reconcile
 from crawler.state.sqlite import SQLiteState
 from tests.archive.test_warc import capture

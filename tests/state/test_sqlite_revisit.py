@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from crawler.content import field_digests
+from crawler.digests import field_digests
 from crawler.items import Category
 from crawler.state import ArticleState, Freshness, SitemapState, StateError
 from crawler.state.site import Site, read_site

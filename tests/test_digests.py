@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from crawler.content import CONTENT_FIELDS, changed_fields, content_hash, field_digests
+from crawler.digests import CONTENT_FIELDS, changed_fields, content_hash, field_digests
 from tests.factories import make_article
 
 
