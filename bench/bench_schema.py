@@ -34,7 +34,7 @@ from scrapy.utils.test import get_crawler  # noqa: E402
 
 from crawler import extract_article  # noqa: E402
 from crawler.pages import ArticlePage  # noqa: E402
-from crawler.pipelines.kinds import archive_record  # noqa: E402
+from crawler.pipelines.records import archive_record  # noqa: E402
 from crawler.pipelines.schema import SchemaValidationPipeline  # noqa: E402
 from crawler.pipelines.version import VersionPipeline  # noqa: E402
 from crawler.schema import validators  # noqa: E402

@@ -23,7 +23,7 @@ from crawler.coverage import Coverage
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.items import Article, CategoryPage
 from crawler.outcomes import article_counts
-from crawler.pipelines.kinds import (
+from crawler.pipelines.records import (
     archive_record,
     category_page,
     is_article,

@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler.digests import content_key, url_key
 from crawler.extensions.state import crawl_state
-from crawler.pipelines.kinds import is_article
+from crawler.pipelines.records import is_article
 from crawler.stats import DUPLICATE_CONTENT_KEY, DUPLICATE_URL_KEY
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.categories import category_record, merge_category_pages
-from crawler.pipelines.kinds import (
+from crawler.pipelines.records import (
     archive_record,
     category_page,
     is_article,

@@ -11,7 +11,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import contract
 from crawler.coverage import COVERAGE_FIELDS, present
-from crawler.pipelines.kinds import article_record, is_article
+from crawler.pipelines.records import article_record, is_article
 from crawler.stats import DROPPED_PREFIX, FIELD_PREFIX, PAGES_KEY
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state
 from crawler.items import PageGone, Removed
 from crawler.pipelines.dedup import DuplicateContent
-from crawler.pipelines.kinds import article_record, is_article, is_page_gone, is_removed
+from crawler.pipelines.records import article_record, is_article, is_page_gone, is_removed
 from crawler.state import ArticleState, CrawlState
 from crawler.stats import (
     CHANGED_KEY,

@@ -16,7 +16,7 @@ import crawler.schema
 from crawler.archive.categories import category_record, merge_category_pages
 from crawler.digests import CONTENT_FIELDS
 from crawler.items import Removed
-from crawler.pipelines.kinds import CATEGORY_PAGE_TYPE, archive_record, category_page
+from crawler.pipelines.records import CATEGORY_PAGE_TYPE, archive_record, category_page
 from crawler.pipelines.version import VersionPipeline
 from crawler.schema import (
     RECORD_TYPES,
