@@ -31,7 +31,7 @@ from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc, write_manifest
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.rundir import create_run_dir
-from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.archive.shards import DataFile, ShardWriter
 from crawler.archive.warc import read_record
 from crawler.clock import utc_now
 from crawler.contract import violation
@@ -160,7 +160,7 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
     warcs = []
     for entry in manifest["warcs"]:
         _link(source / entry["name"], target / entry["name"])
-        warcs.append(ShardInfo(entry["name"], entry["records"], entry["sha256"]))
+        warcs.append(DataFile(entry["name"], entry["records"], entry["sha256"]))
     fsync_dir(target)
     write_manifest(
         target,
@@ -186,8 +186,8 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
     return outcome
 
 
-def _copy_categories(source: Path, target: Path) -> ShardInfo:
+def _copy_categories(source: Path, target: Path) -> DataFile:
     """Category records come from listing pages, which are not captured: the old run's."""
     data = (source / CATEGORIES_FILE).read_bytes()
     atomic_write(target / CATEGORIES_FILE, data)
-    return ShardInfo(CATEGORIES_FILE, data.count(b"\n"), hashlib.sha256(data).hexdigest())
+    return DataFile(CATEGORIES_FILE, data.count(b"\n"), hashlib.sha256(data).hexdigest())

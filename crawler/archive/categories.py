@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.atomic import atomic_write
-from crawler.archive.shards import ShardInfo, encode_record
+from crawler.archive.shards import DataFile, encode_record
 from crawler.items import Category, CategoryPage
 from crawler.schema import with_schema_version
 from crawler.urls import canonicalize, drop_param
@@ -136,10 +136,10 @@ def category_record(category: Category) -> dict[str, Any]:
     return with_schema_version(dataclasses.asdict(category))
 
 
-def write_categories(run_dir: Path, categories: Iterable[Category]) -> ShardInfo:
+def write_categories(run_dir: Path, categories: Iterable[Category]) -> DataFile:
     """Publish ``categories.jsonl`` atomically (written even when empty, so every complete run
     has the same files) and describe it for the manifest."""
     lines = [encode_record(category_record(category)) for category in categories]
     data = b"".join(lines)
     atomic_write(run_dir / CATEGORIES_FILE, data)
-    return ShardInfo(CATEGORIES_FILE, len(lines), hashlib.sha256(data).hexdigest())
+    return DataFile(CATEGORIES_FILE, len(lines), hashlib.sha256(data).hexdigest())

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from crawler.archive.atomic import atomic_write
 from crawler.archive.rundir import to_utc
-from crawler.archive.shards import ShardInfo
+from crawler.archive.shards import DataFile
 from crawler.coverage import Coverage
 from crawler.outcomes import OUTCOMES
 from crawler.version import __version__
@@ -34,7 +34,7 @@ def _sorted(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {key: mapping[key] for key in sorted(mapping)}
 
 
-def _file_entry(info: ShardInfo) -> dict[str, Any]:
+def _file_entry(info: DataFile) -> dict[str, Any]:
     return {"name": info.name, "records": info.records, "sha256": info.sha256}
 
 
@@ -77,11 +77,11 @@ class Manifest:
     finished_at: datetime
     finish_reason: str
     counts: Counts
-    shards: Sequence[ShardInfo]
-    categories: ShardInfo
+    shards: Sequence[DataFile]
+    categories: DataFile
     settings: Mapping[str, Any]
     #: The run's WARC files (``crawler.archive.warc``): records are WARC records there.
-    warcs: Sequence[ShardInfo] = ()
+    warcs: Sequence[DataFile] = ()
     coverage: Coverage = field(default_factory=lambda: Coverage(0, {}))
     #: When a later process took the run over after the one before it was killed or stopped.
     resumed_at: Sequence[datetime] = ()

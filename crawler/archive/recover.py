@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.atomic import OPEN_SUFFIX, fsync_dir, publish
-from crawler.archive.shards import ShardInfo
+from crawler.archive.shards import DataFile
 
 logger = logging.getLogger(__name__)
 
@@ -144,13 +144,13 @@ def shard_lines(path: Path) -> Iterator[bytes]:
         yield from lines
 
 
-def describe(path: Path) -> ShardInfo:
+def describe(path: Path) -> DataFile:
     """A finished shard as the manifest lists it: name, record count, SHA-256."""
     digest = hashlib.sha256()
     with path.open("rb") as stored:
         while chunk := stored.read(_CHUNK):
             digest.update(chunk)
-    return ShardInfo(path.name, sum(1 for _ in shard_lines(path)), digest.hexdigest())
+    return DataFile(path.name, sum(1 for _ in shard_lines(path)), digest.hexdigest())
 
 
 def run_records(shards: list[Path]) -> Iterator[dict[str, Any]]:

@@ -28,8 +28,9 @@ from crawler.archive.atomic import open_path, publish
 
 
 @dataclass(frozen=True, slots=True)
-class ShardInfo:
-    """A finished JSON Lines file: its name in the run dir, record count and SHA-256 (hex)."""
+class DataFile:
+    """A finished data file of a run folder (a shard, the categories, a WARC file): its name
+    in the folder, how many records it holds and its SHA-256 (hex), as the manifest lists it."""
 
     name: str
     records: int
@@ -100,14 +101,14 @@ class _OpenShard:
         with contextlib.suppress(OSError):
             self._file.raw.close()
 
-    def finish(self) -> ShardInfo:
+    def finish(self) -> DataFile:
         if self._gzip is not None:
             self._gzip.close()  # writes the gzip trailer through the hashing file
         self._file.flush()
         os.fsync(self._file.raw.fileno())
         self._file.raw.close()
         publish(self.tmp, self.final)
-        return ShardInfo(self.final.name, self.records, self._file.digest.hexdigest())
+        return DataFile(self.final.name, self.records, self._file.digest.hexdigest())
 
 
 class ShardWriter:
@@ -125,7 +126,7 @@ class ShardWriter:
         prefix: str = "articles",
         max_records: int = 10_000,
         gzip: bool = False,
-        existing: Sequence[ShardInfo] = (),
+        existing: Sequence[DataFile] = (),
     ) -> None:
         if max_records < 1:
             raise ValueError(f"max_records must be at least 1, got {max_records}")
@@ -133,12 +134,12 @@ class ShardWriter:
         self.prefix = prefix
         self.max_records = max_records
         self.gzip = gzip
-        self._shards: list[ShardInfo] = list(existing)
+        self._shards: list[DataFile] = list(existing)
         self._current: _OpenShard | None = None
         self._closed = False
 
     @property
-    def shards(self) -> tuple[ShardInfo, ...]:
+    def shards(self) -> tuple[DataFile, ...]:
         return tuple(self._shards)
 
     @property

@@ -34,7 +34,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler.archive.atomic import OPEN_SUFFIX, open_path, publish
 from crawler.archive.rundir import to_utc
-from crawler.archive.shards import ShardInfo
+from crawler.archive.shards import DataFile
 from crawler.items import Capture
 from crawler.version import __version__
 
@@ -94,11 +94,11 @@ class _OpenWarc:
         self.records += 1
         return offset
 
-    def finish(self) -> ShardInfo:
+    def finish(self) -> DataFile:
         os.fsync(self._file.fileno())
         self._file.close()
         publish(self.tmp, self.final)
-        return ShardInfo(self.final.name, self.records, self._digest.hexdigest())
+        return DataFile(self.final.name, self.records, self._digest.hexdigest())
 
     def abandon(self) -> None:
         self._file.close()
@@ -115,18 +115,18 @@ class WarcWriter:
         *,
         max_bytes: int,
         operator: str = "",
-        existing: Sequence[ShardInfo] = (),
+        existing: Sequence[DataFile] = (),
     ) -> None:
         self.run_dir = run_dir
         self.max_bytes = max_bytes
         self.operator = operator
-        self._files: list[ShardInfo] = list(existing)
+        self._files: list[DataFile] = list(existing)
         self._current: _OpenWarc | None = None
         self._buffer = BytesIO()
         self._builder = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
 
     @property
-    def files(self) -> tuple[ShardInfo, ...]:
+    def files(self) -> tuple[DataFile, ...]:
         return tuple(self._files)
 
     def _open(self) -> _OpenWarc:
@@ -279,10 +279,10 @@ def completed_warcs(run_dir: Path) -> list[Path]:
     return sorted(run_dir.glob(f"{PREFIX}-*.warc.gz"))
 
 
-def describe_warc(path: Path) -> ShardInfo:
+def describe_warc(path: Path) -> DataFile:
     """A finished WARC file as the manifest lists it: name, record count, SHA-256."""
     digest = hashlib.sha256()
     with path.open("rb") as stored:
         while chunk := stored.read(1 << 20):
             digest.update(chunk)
-    return ShardInfo(path.name, complete_length(path)[1], digest.hexdigest())
+    return DataFile(path.name, complete_length(path)[1], digest.hexdigest())

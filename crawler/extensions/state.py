@@ -21,7 +21,7 @@ from twisted.internet.task import LoopingCall
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
 from crawler.archive.rundir import create_run_dir
-from crawler.archive.shards import ShardInfo
+from crawler.archive.shards import DataFile
 from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
@@ -120,8 +120,8 @@ class CrawlStateExtension:
         self.finished = False
         #: Shards and WARC files a killed process of this run finished; the archive goes on
         #: after them.
-        self.existing_shards: list[ShardInfo] = []
-        self.existing_warcs: list[ShardInfo] = []
+        self.existing_shards: list[DataFile] = []
+        self.existing_warcs: list[DataFile] = []
         self._loop: AsyncioLoopingCall | LoopingCall | None = None
         self.origin: str | None = None
         self.site: Site | None = None

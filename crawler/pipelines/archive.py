@@ -16,7 +16,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.archive.categories import merge_category_pages, write_categories
 from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.rundir import create_run_dir
-from crawler.archive.shards import ShardInfo, ShardWriter
+from crawler.archive.shards import DataFile, ShardWriter
 from crawler.archive.warc import WarcWriter
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
@@ -61,7 +61,7 @@ def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
     }
 
 
-def run_counts(stats: Mapping[str, Any], categories: ShardInfo) -> Counts:
+def run_counts(stats: Mapping[str, Any], categories: DataFile) -> Counts:
     """The manifest's counts from a run's stats (or the counters kept with it)."""
     return Counts(
         articles_written=int(stats.get(WRITTEN_KEY, 0)),
@@ -208,8 +208,8 @@ class ArchivePipeline:
         spider = self._spider()
         run = self.run_state.run if self.run_state is not None else None
         self._started_at = run.started_at if run is not None else self.clock()
-        existing: list[ShardInfo] = []
-        existing_warcs: list[ShardInfo] = []
+        existing: list[DataFile] = []
+        existing_warcs: list[DataFile] = []
         if run is not None and run.run_dir is not None and Path(run.run_dir).is_dir():
             assert self.run_state is not None
             self.run_dir = Path(run.run_dir)
@@ -312,7 +312,7 @@ class ArchivePipeline:
         self.stats.set_value(CATEGORIES_WRITTEN_KEY, categories.records)
         self._write_manifest(spider, reason, categories)
 
-    def _write_categories(self) -> ShardInfo:
+    def _write_categories(self) -> DataFile:
         assert self.run_dir is not None
         if self.run_state is None:
             return write_categories(
@@ -327,7 +327,7 @@ class ArchivePipeline:
         state.save_categories(merged)
         return written
 
-    def _write_manifest(self, spider: Spider, reason: str, categories: ShardInfo) -> None:
+    def _write_manifest(self, spider: Spider, reason: str, categories: DataFile) -> None:
         assert self._writer is not None and self.run_dir is not None
         assert self._started_at is not None
         stats = self.stats.get_stats()
@@ -373,7 +373,7 @@ class ArchivePipeline:
             counts.duplicate_urls + counts.duplicate_contents,
         )
 
-    def _counts(self, categories: ShardInfo) -> Counts:
+    def _counts(self, categories: DataFile) -> Counts:
         # Summed over the run's processes: on a resume the state recounts what the killed
         # processes wrote from the shards themselves.
         return run_counts(self.stats.get_stats(), categories)

@@ -9,7 +9,7 @@ import pytest
 
 import crawler
 from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc, write_manifest
-from crawler.archive.shards import ShardInfo
+from crawler.archive.shards import DataFile
 from crawler.coverage import Coverage
 
 STARTED = datetime(2025, 8, 6, 9, 0, 0, tzinfo=UTC)
@@ -34,10 +34,10 @@ def make_manifest(**overrides: Any) -> Manifest:
             pages_failed={"503": 1, "404": 2},
         ),
         "shards": [
-            ShardInfo("articles-00001.jsonl", 2, "a" * 64),
-            ShardInfo("articles-00002.jsonl", 1, "b" * 64),
+            DataFile("articles-00001.jsonl", 2, "a" * 64),
+            DataFile("articles-00002.jsonl", 1, "b" * 64),
         ],
-        "categories": ShardInfo("categories.jsonl", 1, "c" * 64),
+        "categories": DataFile("categories.jsonl", 1, "c" * 64),
         "settings": {"ARCHIVE_SHARD_ITEMS": 2, "ARCHIVE_GZIP": False},
         "coverage": Coverage(40, {"title": 1.0, "summary": 0.95}),
         "resumed_at": [RESUMED],
@@ -94,8 +94,8 @@ def test_unordered_maps_are_sorted_in_the_text() -> None:
 
 def test_shards_keep_their_order() -> None:
     shards = [
-        ShardInfo("articles-00002.jsonl", 1, "b" * 64),
-        ShardInfo("articles-00001.jsonl", 1, "a" * 64),
+        DataFile("articles-00002.jsonl", 1, "b" * 64),
+        DataFile("articles-00001.jsonl", 1, "a" * 64),
     ]
     names = [s["name"] for s in make_manifest(shards=shards).to_dict()["shards"]]
     assert names == ["articles-00002.jsonl", "articles-00001.jsonl"]

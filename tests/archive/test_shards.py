@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.archive.shards import ShardInfo, ShardWriter, encode_record
+from crawler.archive.shards import DataFile, ShardWriter, encode_record
 
 
 def records(count: int, start: int = 1) -> list[dict[str, object]]:
@@ -139,7 +139,7 @@ def test_close_is_idempotent(tmp_path: Path) -> None:
     writer.write({"n": 1})
     writer.close()
     writer.close()
-    assert writer.shards == (ShardInfo("articles-00001.jsonl", 1, writer.shards[0].sha256),)
+    assert writer.shards == (DataFile("articles-00001.jsonl", 1, writer.shards[0].sha256),)
 
 
 def test_unserialisable_record_leaves_no_file(tmp_path: Path) -> None:

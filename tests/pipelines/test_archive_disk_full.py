@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from scrapy.exceptions import DropItem
 
-from crawler.archive.shards import ShardInfo
+from crawler.archive.shards import DataFile
 from crawler.stats import FAILED_KEY
 from tests.factories import make_article
 from tests.pipelines.test_archive import make_pipeline, send_spider_closed
@@ -48,7 +48,7 @@ def test_disk_full_leaves_completed_shards_intact(tiny_disk: Path) -> None:
     send_spider_closed(pipeline, crawler, reason="archive_failed")
 
     assert pipeline.run_dir is not None and pipeline._writer is not None
-    shards: tuple[ShardInfo, ...] = pipeline._writer.shards
+    shards: tuple[DataFile, ...] = pipeline._writer.shards
     assert shards, "some shards completed before the disk filled"
     for shard in shards:
         data = (pipeline.run_dir / shard.name).read_bytes()
