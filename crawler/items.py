@@ -137,7 +137,7 @@ class Removed:
 
 
 @dataclass(kw_only=True, slots=True)
-class CategoryPage:
+class ListingPage:
     """One listing page of a category. The archive pipeline merges a category's pages, ordered
     by ``page``, into one ``Category`` record, since pages arrive in any order."""
 

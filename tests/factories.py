@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crawler.items import Article, Block, CategoryPage, RelatedLink
+from crawler.items import Article, Block, ListingPage, RelatedLink
 
 ORIGIN = "https://articles.example"
 
@@ -52,8 +52,8 @@ def make_category_page(
     page: int = 1,
     articles: Sequence[int] = (1, 2),
     name: str = "National cinemas",
-) -> CategoryPage:
-    return CategoryPage(
+) -> ListingPage:
+    return ListingPage(
         name=name,
         url=category_url(slug, page),
         page=page,

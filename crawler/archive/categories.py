@@ -10,7 +10,7 @@ from typing import Any
 
 from crawler.archive.atomic import atomic_write
 from crawler.archive.shards import DataFile, encode_record
-from crawler.items import Category, CategoryPage
+from crawler.items import Category, ListingPage
 from crawler.schema import with_schema_version
 from crawler.urls import canonicalize, drop_param
 
@@ -29,14 +29,14 @@ def first_page_url(url: str) -> str:
     return canonicalize(drop_param(url, "page"))
 
 
-def merge_category_pages(pages: Iterable[CategoryPage]) -> list[Category]:
+def merge_category_pages(pages: Iterable[ListingPage]) -> list[Category]:
     """One ``Category`` per first-page URL, sorted by that URL.
 
     Pages are taken in page-number order (arrival order breaks ties, so a page seen twice adds
     nothing new); each article URL is kept once, at its first position. The name is the one
     printed on the lowest-numbered page.
     """
-    groups: dict[str, list[CategoryPage]] = {}
+    groups: dict[str, list[ListingPage]] = {}
     for page in pages:
         groups.setdefault(first_page_url(page.url), []).append(page)
     merged = []
@@ -48,7 +48,7 @@ def merge_category_pages(pages: Iterable[CategoryPage]) -> list[Category]:
 
 
 def complete_categories(
-    pages: Iterable[CategoryPage],
+    pages: Iterable[ListingPage],
     previous: Mapping[str, Category],
     removed: Container[str] = frozenset(),
 ) -> list[Category]:
@@ -61,11 +61,11 @@ def complete_categories(
     has no record in it (a run of the article spider lists no category).
 
     >>> before = {"c": Category(name="C", url="c", articles=["a", "b", "x", "d"])}
-    >>> fresh = [CategoryPage(name="C", url="c", page=1, articles=["n", "a"])]
+    >>> fresh = [ListingPage(name="C", url="c", page=1, articles=["n", "a"])]
     >>> [category.articles for category in complete_categories(fresh, before, {"x"})]
     [['n', 'a', 'b', 'd']]
     """
-    groups: dict[str, list[CategoryPage]] = {}
+    groups: dict[str, list[ListingPage]] = {}
     for page in pages:
         groups.setdefault(first_page_url(page.url), []).append(page)
     seen_anywhere = {link for group in groups.values() for page in group for link in page.articles}
@@ -73,7 +73,7 @@ def complete_categories(
     for url in sorted(groups):
         ordered = sorted(groups.get(url, []), key=lambda page: page.page)
         head: dict[str, None] = {}
-        later: list[CategoryPage] = []
+        later: list[ListingPage] = []
         expected, gap = 1, False
         for page in ordered:
             # Pages 1, 2, ... without a gap (a page seen twice adds nothing new).

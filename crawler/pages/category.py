@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from crawler import urls
-from crawler.items import CategoryPage as CategoryPageItem
+from crawler.items import ListingPage
 from crawler.pages.base import Page
 from crawler.pages.noise import class_tokens, has_class
 from crawler.pages.tree import Element
@@ -46,13 +46,11 @@ class CategoryPage(Page):
         """Every listing page the pagination links to, next link included."""
         return self._on_site(link.get("href") for link in self._under("nav", "pagination", "a"))
 
-    def to_item(self) -> CategoryPageItem | None:
+    def to_item(self) -> ListingPage | None:
         name = self.name()
         if name is None:
             return None
-        return CategoryPageItem(
-            name=name, url=self.url(), page=self.page(), articles=self.articles()
-        )
+        return ListingPage(name=name, url=self.url(), page=self.page(), articles=self.articles())
 
     def _under(self, tag: str, token: str, descendant: str) -> Iterator[Element]:
         """CSS ``tag.token descendant``: each ``descendant`` under a ``tag.token`` once, in

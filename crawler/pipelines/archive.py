@@ -21,7 +21,7 @@ from crawler.archive.warc import WarcWriter
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
-from crawler.items import Article, CategoryPage
+from crawler.items import Article, ListingPage
 from crawler.outcomes import article_counts
 from crawler.pipelines.records import (
     archive_record,
@@ -86,21 +86,21 @@ def run_requests(stats: Mapping[str, Any]) -> dict[str, int]:
 class CategoryPages(Protocol):
     """Where the run keeps its listing pages until its categories are written."""
 
-    def add_category_page(self, page: CategoryPage) -> None: ...
+    def add_category_page(self, page: ListingPage) -> None: ...
 
-    def category_pages(self) -> Iterator[CategoryPage]: ...
+    def category_pages(self) -> Iterator[ListingPage]: ...
 
 
 class MemoryCategoryPages:
     """``CategoryPages`` in a list: for crawls without a state."""
 
     def __init__(self) -> None:
-        self._pages: list[CategoryPage] = []
+        self._pages: list[ListingPage] = []
 
-    def add_category_page(self, page: CategoryPage) -> None:
+    def add_category_page(self, page: ListingPage) -> None:
         self._pages.append(page)
 
-    def category_pages(self) -> Iterator[CategoryPage]:
+    def category_pages(self) -> Iterator[ListingPage]:
         return iter(self._pages)
 
 

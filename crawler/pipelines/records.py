@@ -7,10 +7,10 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from crawler.contract import ARTICLE_FIELDS
-from crawler.items import Article, CategoryPage, PageGone, Removed
+from crawler.items import Article, ListingPage, PageGone, Removed
 from crawler.schema import with_schema_version
 
-#: ``type`` value a plain-dict ``CategoryPage`` carries (the dataclass has no ``type`` field,
+#: ``type`` value a plain-dict ``ListingPage`` carries (the dataclass has no ``type`` field,
 #: since it is never written as is).
 CATEGORY_PAGE_TYPE = "category_page"
 
@@ -29,8 +29,8 @@ def is_article(item: Any) -> bool:
 
 
 def is_category_page(item: Any) -> bool:
-    """``CategoryPage`` instances, and dicts with ``"type": "category_page"``."""
-    return isinstance(item, CategoryPage) or _type_of(item) == CATEGORY_PAGE_TYPE
+    """``ListingPage`` instances, and dicts with ``"type": "category_page"``."""
+    return isinstance(item, ListingPage) or _type_of(item) == CATEGORY_PAGE_TYPE
 
 
 def is_page_gone(item: Any) -> bool:
@@ -60,12 +60,12 @@ def archive_record(item: Any) -> dict[str, Any]:
     return with_schema_version(record)
 
 
-def category_page(item: Any) -> CategoryPage:
-    """A category-page item, dataclass or dict, as a ``CategoryPage``."""
-    if isinstance(item, CategoryPage):
+def category_page(item: Any) -> ListingPage:
+    """A category-page item, dataclass or dict, as a ``ListingPage``."""
+    if isinstance(item, ListingPage):
         return item
     adapter = ItemAdapter(item)
-    return CategoryPage(
+    return ListingPage(
         name=str(adapter["name"]),
         url=str(adapter["url"]),
         page=int(adapter["page"]),

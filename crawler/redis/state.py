@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 
 from crawler.cache import BoundedCache
 from crawler.coverage import Coverage
-from crawler.items import Category, CategoryPage
+from crawler.items import Category, ListingPage
 from crawler.redis.claims import RedisClaims, RunClaims
 from crawler.redis.frontier import RedisFrontier
 from crawler.redis.heartbeat import Heartbeat
@@ -330,10 +330,10 @@ class RedisState:
 
     # -- category pages -----------------------------------------------------------------------
 
-    def add_category_page(self, page: CategoryPage) -> None:
+    def add_category_page(self, page: ListingPage) -> None:
         self._pipeline.rpush(self._bound().categories, json.dumps(dataclasses.asdict(page)))
 
-    def category_pages(self, batch: int = 200) -> Iterator[CategoryPage]:
+    def category_pages(self, batch: int = 200) -> Iterator[ListingPage]:
         self.commit()
         key = self._bound().categories
         start = 0
@@ -342,7 +342,7 @@ class RedisState:
             if not rows:
                 return
             for row in rows:
-                yield CategoryPage(**json.loads(row))
+                yield ListingPage(**json.loads(row))
             start += len(rows)
 
     def previous_categories(self) -> dict[str, Category]:

@@ -14,9 +14,8 @@ from twisted.python.failure import Failure
 
 from crawler import urls
 from crawler.failure_stats import count_page_failure
-from crawler.items import Article, CategoryPage, PageGone
-from crawler.pages import ArticlePage, Page
-from crawler.pages import CategoryPage as CategoryPageObject
+from crawler.items import Article, ListingPage, PageGone
+from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.spiders.scope import SiteScope
 from crawler.stats import WRONG_SITE_KEY
 
@@ -103,7 +102,7 @@ class ArchiveSpider(scrapy.Spider):
             return
         yield self.page(ArticlePage, response).to_item()
 
-    def category_item(self, page: CategoryPageObject) -> Iterator[CategoryPage]:
+    def category_item(self, page: CategoryPage) -> Iterator[ListingPage]:
         item = page.to_item()
         if item is None:
             self._count("pages/dropped/category_without_name", page.fetched_url)

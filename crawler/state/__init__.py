@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Protocol
 
 from crawler.coverage import Coverage
-from crawler.items import Category, CategoryPage
+from crawler.items import Category, ListingPage
 
 
 class StateError(RuntimeError):
@@ -269,11 +269,11 @@ class CrawlState(Protocol):
 
     def set_meta(self, name: str, value: str) -> None: ...
 
-    def add_category_page(self, page: CategoryPage) -> None:
+    def add_category_page(self, page: ListingPage) -> None:
         """Keep a listing page of the current run for its category record."""
         ...
 
-    def category_pages(self) -> Iterator[CategoryPage]:
+    def category_pages(self) -> Iterator[ListingPage]:
         """The current run's listing pages, in the order they were added."""
         ...
 

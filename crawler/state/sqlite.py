@@ -26,7 +26,7 @@ from typing import Any
 
 from crawler.cache import BoundedCache
 from crawler.coverage import Coverage
-from crawler.items import Category, CategoryPage
+from crawler.items import Category, ListingPage
 from crawler.state import ArticleState, Freshness, Run, SitemapState
 from crawler.state.lock import StateLock
 from crawler.state.sqlite_frontier import SQLiteClaims, SQLiteFrontier
@@ -330,13 +330,13 @@ class SQLiteState:
 
     # -- category pages -----------------------------------------------------------------------
 
-    def add_category_page(self, page: CategoryPage) -> None:
+    def add_category_page(self, page: ListingPage) -> None:
         self._db.execute(
             "INSERT INTO category_pages (name, url, page, articles) VALUES (?, ?, ?, ?)",
             (page.name, page.url, page.page, json.dumps(page.articles)),
         )
 
-    def category_pages(self, batch: int = 200) -> Iterator[CategoryPage]:
+    def category_pages(self, batch: int = 200) -> Iterator[ListingPage]:
         after = 0
         while True:
             rows = self._db.execute(
@@ -347,7 +347,7 @@ class SQLiteState:
             if not rows:
                 return
             for _seq, name, url, page, articles in rows:
-                yield CategoryPage(name=name, url=url, page=page, articles=json.loads(articles))
+                yield ListingPage(name=name, url=url, page=page, articles=json.loads(articles))
             after = rows[-1][0]
 
     def previous_categories(self) -> dict[str, Category]:

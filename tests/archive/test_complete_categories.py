@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from crawler.archive.categories import complete_categories, merge_category_pages
-from crawler.items import Category, CategoryPage
+from crawler.items import Category, ListingPage
 from tests.factories import article_url, category_url, make_category_page
 
 FILM = category_url("film-history")
@@ -14,11 +14,11 @@ NATIONAL = category_url("national-cinemas")
 SOUND = category_url("sound")
 
 
-def film_page(page: int, articles: Sequence[int]) -> CategoryPage:
+def film_page(page: int, articles: Sequence[int]) -> ListingPage:
     return make_category_page("film-history", page, articles, name="Film history")
 
 
-def national_page(page: int, articles: Sequence[int]) -> CategoryPage:
+def national_page(page: int, articles: Sequence[int]) -> ListingPage:
     return make_category_page("national-cinemas", page, articles, name="National cinemas")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from scrapy import Request
 
-from crawler.items import CategoryPage
+from crawler.items import ListingPage
 from crawler.spiders.base import SpiderArgumentError
 from crawler.spiders.category import CategorySpider
 from tests.spiders.conftest import make_spider, response
@@ -15,7 +15,7 @@ FIRST = f"{LOCAL}/category.php?c=national-cinemas"
 def test_follows_own_pagination_and_cards_only() -> None:
     spider = make_spider(CategorySpider, url=FIRST)
     results = list(spider.parse(response("category-national-cinemas-page-1.html", FIRST)))
-    assert len([r for r in results if isinstance(r, CategoryPage)]) == 1
+    assert len([r for r in results if isinstance(r, ListingPage)]) == 1
     found = [r for r in results if isinstance(r, Request)]
     listings = [r.url for r in found if r.callback == spider.parse]
     articles = [r.url for r in found if r.callback == spider.parse_article]

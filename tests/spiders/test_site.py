@@ -9,7 +9,7 @@ import pytest
 from scrapy import Request
 from scrapy.http import Response
 
-from crawler.items import Article, CategoryPage
+from crawler.items import Article, ListingPage
 from crawler.spiders.base import SpiderArgumentError
 from crawler.spiders.site import SiteSpider
 from tests.spiders.conftest import make_spider, response
@@ -61,7 +61,7 @@ def test_home_yields_every_category_and_card_and_no_item() -> None:
 def test_category_page_yields_its_item_cards_and_pagination() -> None:
     url = f"{LOCAL}/category.php?c=national-cinemas"
     results = list(site_spider().parse(response("category-national-cinemas-page-1.html", url)))
-    items = [r for r in results if isinstance(r, CategoryPage)]
+    items = [r for r in results if isinstance(r, ListingPage)]
     assert len(items) == 1
     assert items[0].page == 1
     assert items[0].url == "https://articles.example/category.php?c=national-cinemas"
