@@ -35,6 +35,8 @@ PRIORITY = {
     "known-article": 5,
 }
 
+#: Request meta key: a sitemap's URL as robots.txt or its index named it (the site's name).
+SITE_NAME_META = "site_name"
 #: Request meta key: how many listing pages in a row before this one listed only known articles.
 LISTING_META = "listing_known"
 
@@ -137,9 +139,15 @@ class SiteSpider(ArchiveSpider):
             self.scope.add_alias(url)
             if self.scope.public_origin is not None:
                 yield from self._named(self.scope.public_origin)
-            yield from self._follow(url, "sitemap", self.parse_sitemap, "sitemap")
+            yield from self._follow(
+                url, "sitemap", self.parse_sitemap, "sitemap", {SITE_NAME_META: url}
+            )
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        # The name robots.txt gave the sitemap is the site's: another worker of a distributed
+        # crawl may have read robots.txt, and this one must know the name to follow entries.
+        if named := response.meta.get(SITE_NAME_META):
+            self.scope.add_alias(str(named))
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
@@ -165,7 +173,9 @@ class SiteSpider(ArchiveSpider):
             lastmod = entry.get("lastmod")
             if sitemap.type == "sitemapindex":
                 if policy is None or policy.sitemaps.child(loc, lastmod):
-                    yield from self._follow(loc, "sitemap", self.parse_sitemap, "sitemap")
+                    yield from self._follow(
+                        loc, "sitemap", self.parse_sitemap, "sitemap", {SITE_NAME_META: loc}
+                    )
                 continue
             purpose = (
                 "new"

@@ -25,6 +25,22 @@ def requests(results: Any) -> list[str]:
     return [r.url for r in results if isinstance(r, Request)]
 
 
+def test_a_sitemap_read_by_a_worker_that_never_saw_robots_txt_is_followed() -> None:
+    # In a distributed crawl another worker may have read robots.txt: the sitemap request
+    # carries the name robots.txt gave it, and with it the site's public name.
+    first = site_spider()
+    [sitemap] = [
+        r
+        for r in first.parse_robots(response("robots.txt", f"{LOCAL}/robots.txt"))
+        if isinstance(r, Request)
+    ]
+    other = site_spider()
+    reply = response("sitemap.xml", sitemap.url)
+    reply.request.meta.update(sitemap.meta)
+    found = requests(other.parse_sitemap(reply))
+    assert len(found) == 21 and all(url.startswith(f"{LOCAL}/page.php?p=") for url in found)
+
+
 def test_start_requests_robots_then_home() -> None:
     async def collect() -> list[Request]:
         return [r async for r in site_spider().start()]
