@@ -36,6 +36,7 @@ def test_a_sitemap_read_by_a_worker_that_never_saw_robots_txt_is_followed() -> N
     ]
     other = site_spider()
     reply = response("sitemap.xml", sitemap.url)
+    assert reply.request is not None
     reply.request.meta.update(sitemap.meta)
     found = requests(other.parse_sitemap(reply))
     assert len(found) == 21 and all(url.startswith(f"{LOCAL}/page.php?p=") for url in found)
