@@ -84,9 +84,11 @@ class Sitemaps:
             # Listed again after it was removed: it is back, or the sitemap is late.
             return "lastmod" if newer else None
         if newer:
-            if known.last_seen >= self.run_started():
+            if known.last_seen > self.run_started():
                 # Checked this run before the sitemap was read: its lastmod is the one just
-                # checked.
+                # checked. Strictly after the run's start, to the second: a run begun in the
+                # second the one before it ended must not take that run's checks for its own
+                # (an article checked in this run's first second is asked for again, once).
                 known.lastmod = parsed
                 self.state_of().save_article(known)
                 return None

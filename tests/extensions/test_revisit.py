@@ -214,3 +214,11 @@ def test_an_announced_change_keeps_the_trust(crawl_state: SQLiteState) -> None:
     decide.spider_closed(None, "finished")  # type: ignore[arg-type]
     assert Trust.loads(crawl_state.meta(TRUST_META)).state == "trusted"
     assert article.lastmod == "2026-03-05T00:00:00Z"
+
+
+def test_an_article_checked_in_the_second_the_run_began_is_not_taken_for_this_run_s(
+    crawl_state: SQLiteState,
+) -> None:
+    # The run before may have ended in the very second this one began.
+    archived(crawl_state, 1, days_ago=0, lastmod="2026-03-01T00:00:00Z")
+    assert policy(crawl_state).sitemaps.entry(article_url(1), "2026-03-05", SITEMAP) == "lastmod"
