@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.http import Response
 
 from crawler import urls
 from crawler.revisit import PURPOSES
@@ -18,12 +17,6 @@ if TYPE_CHECKING:
 
 #: Request meta key: why the spider asked for the page (one of ``crawler.revisit.PURPOSES``).
 PURPOSE_META = "purpose"
-
-
-def header(response: Response, name: bytes) -> str | None:
-    """A response header as text, ``None`` when absent."""
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
 
 
 def purpose_of(request: Request) -> str:
@@ -38,12 +31,22 @@ def purpose_of(request: Request) -> str:
     given = request.meta.get(PURPOSE_META)
     if given in PURPOSES:
         return str(given)
-    path = urlsplit(request.url).path.lower()
+    return purpose_of_url(request.url)
+
+
+def purpose_of_url(url: str) -> str:
+    """What a URL is asked for when nothing else says: robots.txt, a sitemap, a listing (a
+    category page or the home page), an article not known to be anything else, or other.
+
+    >>> purpose_of_url("https://a.example/"), purpose_of_url("https://a.example/about.php")
+    ('listing', 'other')
+    """
+    path = urlsplit(url).path.lower()
     if path == "/robots.txt":
         return "robots"
     if "sitemap" in path and path.endswith((".xml", ".xml.gz")):
         return "sitemap"
-    kind = urls.page_kind(request.url)
+    kind = urls.page_kind(url)
     if kind == "category" or path in ("", "/"):
         return "listing"
     return "new" if kind == "article" else "other"

@@ -46,7 +46,8 @@ class Unchanged(DropItem):
     """The article's content is what the state already has: nothing to write."""
 
 
-def _header(response: Response | None, name: bytes) -> str | None:
+def header(response: Response | None, name: bytes) -> str | None:
+    """A response header as text (``None`` without the header, or without a response)."""
     if response is None:
         return None
     value = response.headers.get(name)
@@ -177,8 +178,8 @@ class VersionPipeline:
         article.version = int(record["version"])
         article.content_hash = record["content_hash"]
         article.field_hashes = fields
-        article.etag = _header(response, b"ETag")
-        article.last_modified = _header(response, b"Last-Modified")
+        article.etag = header(response, b"ETag")
+        article.last_modified = header(response, b"Last-Modified")
         article.first_seen = first_seen or seen
         article.last_seen = seen
         article.last_status = response.status if response is not None else 200
@@ -211,8 +212,8 @@ class VersionPipeline:
         )
         known.last_seen = iso_utc(self.clock())
         known.last_status = response.status if response is not None else 200
-        known.etag = _header(response, b"ETag")
-        known.last_modified = _header(response, b"Last-Modified")
+        known.etag = header(response, b"ETag")
+        known.last_modified = header(response, b"Last-Modified")
         if isinstance(exception, DuplicateContent):
             known.duplicate_of = exception.first
         if self.policy is not None:

@@ -17,8 +17,9 @@ from crawler.archive.categories import first_page_url
 from crawler.cache import BoundedCache
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import crawl_state_extension
-from crawler.middlewares.purpose import PURPOSE_META, header
+from crawler.middlewares.purpose import PURPOSE_META, purpose_of_url
 from crawler.pages import ArticlePage, CategoryPage, Page
+from crawler.pipelines.version import header
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
 from crawler.state.site import SiteMismatch
@@ -216,7 +217,7 @@ class SiteSpider(ArchiveSpider):
                 continue
             link_kind = urls.page_kind(link)
             meta: dict[str, Any] = {}
-            if category_url is not None and self._paginates(link, category_url):
+            if category_url is not None and self._paginates(link, link_kind, category_url):
                 if listing is None:
                     continue  # the rest of the category is known: its sweep comes by schedule
                 meta[LISTING_META] = listing
@@ -229,20 +230,21 @@ class SiteSpider(ArchiveSpider):
             self._remember(link)
 
     @staticmethod
-    def _paginates(link: str, category_url: str) -> bool:
-        """Whether ``link`` is a later page of the category listed at ``category_url``."""
+    def _paginates(link: str, kind: str | None, category_url: str) -> bool:
+        """Whether ``link`` (of page kind ``kind``) is a later page of the category listed at
+        ``category_url``."""
         return (
-            urls.page_kind(link) == "category"
+            kind == "category"
             and urls.category_page_number(link) > 1
             and first_page_url(link) == category_url
         )
 
     def _purpose(self, link: str, kind: str | None) -> str | None:
-        if kind == "article":
-            return "new" if self.policy is None else self.policy.article_link(link)
-        if kind == "category" or urlsplit(link).path in ("", "/"):
-            return "listing"
-        return "other"
+        """Why to follow a link a page gives, ``None`` not to: an article is the revisit
+        policy's to decide."""
+        if kind == "article" and self.policy is not None:
+            return self.policy.article_link(link)
+        return purpose_of_url(link)
 
     def _remember(self, link: str) -> None:
         self._followed.put(link, None)
