@@ -45,6 +45,8 @@ class Sitemaps:
         #: them once a sitemap is read whole).
         self._reading: dict[str, dict[str, str | None]] = {}
         self._index_lastmods: dict[str, str | None] = {}
+        #: The validators of the sitemaps being read, saved once each is read whole.
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
         self.sitemap_answers = 0
         self.lastmods_found = 0
 
@@ -103,7 +105,7 @@ class Sitemaps:
         entries = self._reading.pop(source, {})
         missing = [key for key in self.state_of().sitemap_entries(source) if key not in entries]
         self.state_of().save_sitemap_entries(source, entries)
-        self.state_of().save_sitemap(self._sitemap_state(source))
+        self._save_read(source)
         gone = []
         for key in missing:
             known = self.state_of().article(key)
@@ -111,11 +113,21 @@ class Sitemaps:
                 gone.append(known.url)
         return gone
 
+    def read_index(self, sitemap: str) -> None:
+        """A sitemap index was read whole (its children are judged by :meth:`child`)."""
+        self._save_read(urls.path_key(sitemap))
+
     def answered(self, sitemap: str, etag: str | None, last_modified: str | None) -> None:
-        """A sitemap answered 200: keep its validators for a conditional request next time."""
+        """A sitemap answered 200 with these validators. They are kept, with the lastmod its
+        index gave it, only once the file is read whole: a process killed half-way through
+        must not leave the next run asking for it conditionally, or skipping it."""
         self._answer()
-        known = self._sitemap_state(urls.path_key(sitemap))
-        known.etag, known.last_modified = etag, last_modified
+        self._validators[urls.path_key(sitemap)] = (etag, last_modified)
+
+    def _save_read(self, key: str) -> None:
+        known = self._sitemap_state(key)
+        if key in self._validators:
+            known.etag, known.last_modified = self._validators.pop(key)
         self.state_of().save_sitemap(known)
 
     def not_modified(self, sitemap: str) -> None:

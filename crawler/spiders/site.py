@@ -185,9 +185,13 @@ class SiteSpider(ArchiveSpider):
             )
             if purpose is not None:
                 yield from self._follow(loc, "sitemap-article", self.parse, purpose)
-        if policy is not None and sitemap.type != "sitemapindex":
-            for missing in policy.sitemaps.read(self.public_url(response.url)):
-                yield from self._follow(missing, "known-article", self.parse, "verify_removal")
+        if policy is None:
+            return
+        if sitemap.type == "sitemapindex":
+            policy.sitemaps.read_index(self.public_url(response.url))
+            return
+        for missing in policy.sitemaps.read(self.public_url(response.url)):
+            yield from self._follow(missing, "known-article", self.parse, "verify_removal")
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Every HTML page: archive it if it is an article or a listing, then follow its links."""

@@ -222,3 +222,18 @@ def test_an_article_checked_in_the_second_the_run_began_is_not_taken_for_this_ru
     # The run before may have ended in the very second this one began.
     archived(crawl_state, 1, days_ago=0, lastmod="2026-03-01T00:00:00Z")
     assert policy(crawl_state).sitemaps.entry(article_url(1), "2026-03-05", SITEMAP) == "lastmod"
+
+
+def test_a_sitemap_cut_short_leaves_no_validators_or_lastmod_behind(
+    crawl_state: SQLiteState,
+) -> None:
+    first = policy(crawl_state)
+    first.sitemaps.child(SITEMAP, "2026-03-01")
+    first.sitemaps.answered(SITEMAP, '"v1"', None)  # then the process dies mid-read
+    assert first.sitemaps.validators(SITEMAP) is None
+    second = policy(crawl_state)
+    assert second.sitemaps.child(SITEMAP, "2026-03-01") is True
+    second.sitemaps.answered(SITEMAP, '"v1"', None)
+    second.sitemaps.read(SITEMAP)
+    saved = second.sitemaps.validators(SITEMAP)
+    assert saved is not None and (saved.etag, saved.lastmod) == ('"v1"', "2026-03-01T00:00:00Z")
