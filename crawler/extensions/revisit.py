@@ -105,6 +105,7 @@ class RevisitPolicy:
         self.sitemaps = Sitemaps(
             lambda: self.state, stats, self._note, lambda: to_iso(self.started)
         )
+        self._lastmods_seen = False
         #: Changed articles that were not announced by a newer lastmod when fetched:
         #: ``(key, url, lastmod recorded before)``, judged once the sitemaps are read.
         self._suspects: list[tuple[str, str, str]] = []
@@ -215,7 +216,11 @@ class RevisitPolicy:
         return facts
 
     def _run_has_lastmods(self) -> bool:
-        return self.sitemaps.lastmods_found > 0 or self._facts().lastmods
+        # Once true, true for the rest of the run: a new article of a first crawl asks this
+        # twice, and another worker's answer is a read of the state each time until then.
+        if not self._lastmods_seen:
+            self._lastmods_seen = self.sitemaps.lastmods_found > 0 or self._facts().lastmods
+        return self._lastmods_seen
 
     def listing(self, url: str, page: int, articles: list[str], known_before: int) -> int | None:
         """A listing page (``page`` of the category ``url``) was fetched: schedule its next

@@ -16,7 +16,7 @@ from crawler import urls
 from crawler.archive.categories import first_page_url
 from crawler.cache import BoundedCache
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
-from crawler.extensions.state import crawl_state_extension
+from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.middlewares.purpose import PURPOSE_META, purpose_of_url
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.pipelines.version import header
@@ -90,11 +90,15 @@ class SiteSpider(ArchiveSpider):
     def policy(self) -> RevisitPolicy | None:
         return revisit_policy(self.crawler)
 
+    @cached_property
+    def state_extension(self) -> CrawlStateExtension | None:
+        return crawl_state_extension(self.crawler)
+
     async def start(self) -> AsyncIterator[Request]:
         robots = f"{self.scope.fetch_origin}/robots.txt"
         yield self._request(robots, self.parse_robots, "robots", PRIORITY["robots"])
         yield self._request(self.start_url, self.parse, "listing", PRIORITY["category"])
-        extension = crawl_state_extension(self.crawler)
+        extension = self.state_extension
         if extension is not None and extension.site_pending:
             self._held = True
             return
@@ -119,7 +123,7 @@ class SiteSpider(ArchiveSpider):
     def _named(self, public_origin: str) -> Iterator[Request]:
         """The site has said what it calls itself: check it against the state's site, and
         let the held-back revisits go once a mirror proved to serve the state's site."""
-        extension = crawl_state_extension(self.crawler)
+        extension = self.state_extension
         if extension is None or not extension.needs_public_origin:
             return
         try:
