@@ -78,30 +78,38 @@ class Article:
     #: The response itself, on its way to the archive (``crawler.middlewares.capture``).
     capture: Capture | None = field(default=None, repr=False, compare=False)
 
+    #: The content part of the record, converted once (``to_record``): the pipelines each ask
+    #: for the record, and content fields do not change once a page object has set them.
+    _content: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+
     def to_record(self) -> dict[str, Any]:
-        """The JSON record, keys in contract order. Hand-written because the generic
-        converters (``dataclasses.asdict``, ``ItemAdapter.asdict``) cost more than the
-        extraction itself on pages with long related lists."""
-        record: dict[str, Any] = {
-            "type": self.type,
-            "url": self.url,
-            "id": self.id,
-            "title": self.title,
-            "summary": self.summary,
-            "published": self.published,
-            "category": self.category,
-            "body": self.body,
-            "blocks": [{"kind": block.kind, "text": block.text} for block in self.blocks],
-            "related": [
-                {
-                    "url": link.url,
-                    "category": link.category,
-                    "summary": link.summary,
-                    "published": link.published,
-                }
-                for link in self.related
-            ],
-        }
+        """The JSON record, keys in contract order, with the version fields as they are now.
+
+        The content fields are converted once per item, on the first call. Hand-written
+        because the generic converters (``dataclasses.asdict``, ``ItemAdapter.asdict``) cost
+        more than the extraction itself on pages with long related lists."""
+        if self._content is None:
+            self._content = {
+                "type": self.type,
+                "url": self.url,
+                "id": self.id,
+                "title": self.title,
+                "summary": self.summary,
+                "published": self.published,
+                "category": self.category,
+                "body": self.body,
+                "blocks": [{"kind": block.kind, "text": block.text} for block in self.blocks],
+                "related": [
+                    {
+                        "url": link.url,
+                        "category": link.category,
+                        "summary": link.summary,
+                        "published": link.published,
+                    }
+                    for link in self.related
+                ],
+            }
+        record = dict(self._content)
         if self.version is not None:
             record["version"] = self.version
             record["content_hash"] = self.content_hash

@@ -39,3 +39,14 @@ def test_related_cards_have_the_contract_fields_everywhere() -> None:
     assert tuple(make_article(1).to_record()["related"][0]) == RELATED_FIELDS
     card = schema()["properties"]["related"]["items"]
     assert tuple(card["properties"]) == RELATED_FIELDS
+
+
+def test_the_content_is_converted_once_and_the_version_fields_are_current() -> None:
+    article = make_article(1)
+    first = article.to_record()
+    article.version, article.content_hash, article.fetched_at = 1, "h", "2025-08-06T09:00:00Z"
+    second = article.to_record()
+    # The same converted lists: the pipelines asking for the record do not convert it again.
+    assert second["blocks"] is first["blocks"] and second["related"] is first["related"]
+    assert "version" not in first and second["version"] == 1
+    assert tuple(second)[: len(ARTICLE_FIELDS)] == ARTICLE_FIELDS
