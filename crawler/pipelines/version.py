@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Self
@@ -35,11 +34,6 @@ from crawler.stats import (
 from crawler.urls import path_key
 
 logger = logging.getLogger(__name__)
-
-
-#: Seconds between commits of what the archive wrote (at most a few records' validators are
-#: lost to a kill).
-COMMIT_EVERY = 0.05
 
 
 class Unchanged(DropItem):
@@ -79,15 +73,12 @@ class VersionPipeline:
         stats: StatsCollector,
         state: CrawlState | None,
         clock: Callable[[], datetime] = utc_now,
-        clock_seconds: Callable[[], float] = time.monotonic,
         policy: RevisitPolicy | None = None,
     ) -> None:
         self.stats = stats
         self.state = state
         self.clock = clock
         self.policy = policy
-        self.clock_seconds = clock_seconds
-        self._committed = 0.0
         #: Per URL of an item on its way to the archive: its field digests and when the
         #: article was first seen, for the state once the record is written.
         self._pending: dict[str, tuple[dict[str, str], str | None]] = {}
@@ -157,14 +148,6 @@ class VersionPipeline:
             self.stats.inc_value(NEW_KEY if adapter["version"] == 1 else CHANGED_KEY)
             if self.state is not None:
                 self._record_article(adapter, response)
-        else:
-            return
-        if self.state is not None and self.clock_seconds() - self._committed >= COMMIT_EVERY:
-            # Soon after the record is on disk: what a kill leaves uncommitted is entered
-            # again on resume, but without the page's validators (a full refetch next run).
-            # Not after every record: a commit with pages to write costs ~60 us.
-            self.state.commit()
-            self._committed = self.clock_seconds()
 
     def _record_article(self, record: ItemAdapter, response: Response | None) -> None:
         assert self.state is not None
