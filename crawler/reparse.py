@@ -12,10 +12,7 @@ today's.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,13 +22,13 @@ from typing import Any
 
 from scrapy.http import Headers, HtmlResponse
 
+from crawler import settings as defaults
 from crawler import urls
-from crawler.archive.atomic import atomic_write, fsync_dir
-from crawler.archive.categories import CATEGORIES_FILE
-from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc, write_manifest
+from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc
 from crawler.archive.recover import completed_shards, run_records
-from crawler.archive.rundir import create_run_dir
-from crawler.archive.shards import DataFile, ShardWriter
+from crawler.archive.rundir import run_dir_name
+from crawler.archive.runfolder import RunFolder
+from crawler.archive.shards import DataFile
 from crawler.archive.warc import read_record
 from crawler.clock import utc_now
 from crawler.contract import violation
@@ -99,15 +96,6 @@ def reparse_record(run_dir: Path, old: Mapping[str, Any]) -> dict[str, Any]:
     return ordered
 
 
-def _link(source: Path, target: Path) -> None:
-    """Make ``source``'s file part of ``target`` too: a hard link (no copy of gigabytes of
-    WARC), or a copy where the file system has none."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def _coverage(records: list[Mapping[str, Any]]) -> Coverage:
     pages = len(records)
     found = Counter(name for r in records for name in COVERAGE_FIELDS if present(r.get(name)))
@@ -125,20 +113,19 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
     if not manifest.get("warcs"):
         raise ReparseError(f"{source} has no WARC files: its pages were not captured")
     started = now or utc_now()
-    target = create_run_dir(source.parent, f"reparse-{source.name}", started)
-    outcome = Outcome(source, target)
+    folder = RunFolder.create(source.parent, run_dir_name(f"reparse-{source.name}", started))
+    outcome = Outcome(source, folder.path)
     settings = manifest.get("settings", {})
-    writer = ShardWriter(
-        target,
-        max_records=int(settings.get("ARCHIVE_SHARD_ITEMS", 10_000)),
-        gzip=bool(settings.get("ARCHIVE_GZIP", False)),
+    folder.open_writers(
+        shard_items=int(settings.get("ARCHIVE_SHARD_ITEMS", defaults.ARCHIVE_SHARD_ITEMS)),
+        gzip=bool(settings.get("ARCHIVE_GZIP", defaults.ARCHIVE_GZIP)),
     )
     stamp = {"reparsed_at": iso_utc(started), "reparsed_from": source.name}
     articles: list[Mapping[str, Any]] = []
     outcomes: Counter[str] = Counter()
     for old in run_records(completed_shards(source)):
         if old.get("type") != "article" or not old.get("warc"):
-            writer.write(old)
+            folder.write(old)
             outcome.copied += 1
             outcomes["removed" if old.get("type") == "removed" else "copied"] += 1
             continue
@@ -153,17 +140,15 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
             outcome.differing.update(
                 name for name in new if name not in stamp and new.get(name) != old.get(name)
             )
-        writer.write({**new, **stamp})
+        folder.write({**new, **stamp})
         outcomes["new" if new.get("version", 1) == 1 else "changed"] += 1
-    writer.close()
-    categories = _copy_categories(source, target)
-    warcs = []
-    for entry in manifest["warcs"]:
-        _link(source / entry["name"], target / entry["name"])
-        warcs.append(DataFile(entry["name"], entry["records"], entry["sha256"]))
-    fsync_dir(target)
-    write_manifest(
-        target,
+    # Category records come from listing pages, which are not captured: the old run's.
+    categories = folder.copy_categories(source)
+    folder.link_warcs(
+        source,
+        (DataFile(entry["name"], entry["records"], entry["sha256"]) for entry in manifest["warcs"]),
+    )
+    folder.finish(
         Manifest(
             spider="reparse",
             arguments={"run": source.name},
@@ -176,18 +161,8 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
                 articles={k: outcomes[k] for k in ("new", "changed", "removed")},
                 dropped=dict(outcome.lost),
             ),
-            shards=writer.shards,
-            categories=categories,
             settings=settings,
-            warcs=warcs,
             coverage=_coverage(articles),
         ),
     )
     return outcome
-
-
-def _copy_categories(source: Path, target: Path) -> DataFile:
-    """Category records come from listing pages, which are not captured: the old run's."""
-    data = (source / CATEGORIES_FILE).read_bytes()
-    atomic_write(target / CATEGORIES_FILE, data)
-    return DataFile(CATEGORIES_FILE, data.count(b"\n"), hashlib.sha256(data).hexdigest())

@@ -8,6 +8,9 @@ reason or cause follows (``validate/dropped/missing_title``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # --- outcomes ---
 ARTICLES_PREFIX = "articles/"
 NEW_KEY = ARTICLES_PREFIX + "new"
@@ -99,3 +102,12 @@ TAKEN_OVER_KEY = "workers/taken_over"
 # --- Scrapy's own, read by the drift alarms ---
 DOWNLOADER_EXCEPTION_PREFIX = "downloader/exception_type_count/"
 DOWNLOADER_STATUS_PREFIX = "downloader/response_status_count/"
+
+
+def with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    """The counters under ``prefix``, named by what follows it.
+
+    >>> with_prefix({"pages/failed/404": 2, "pages/ok": 1}, "pages/failed/")
+    {'404': 2}
+    """
+    return {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}

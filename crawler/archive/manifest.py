@@ -11,13 +11,24 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from crawler.archive.atomic import atomic_write
+from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.rundir import to_utc
 from crawler.archive.shards import DataFile
 from crawler.coverage import Coverage
-from crawler.outcomes import OUTCOMES
+from crawler.outcomes import OUTCOMES, article_counts
+from crawler.stats import (
+    DROPPED_PREFIX,
+    DUPLICATE_CONTENT_KEY,
+    DUPLICATE_URL_KEY,
+    PAGES_FAILED_PREFIX,
+    WRITTEN_KEY,
+    with_prefix,
+)
 from crawler.version import __version__
 
 MANIFEST_FILE = "manifest.json"
+#: What a manifest says of a folder whose categories file is not written yet.
+NO_CATEGORIES = DataFile(CATEGORIES_FILE, 0, "")
 
 
 def iso_utc(moment: datetime) -> str:
@@ -53,6 +64,23 @@ class Counts:
     dropped: Mapping[str, int] = field(default_factory=dict)
     pages_failed: Mapping[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def from_stats(cls, stats: Mapping[str, Any], categories_written: int) -> Counts:
+        """A run's counts from its stats (or the counters saved with it).
+
+        >>> Counts.from_stats({"articles/new": 2, "validate/dropped/missing_title": 1}, 3).dropped
+        {'missing_title': 1}
+        """
+        return cls(
+            articles_written=int(stats.get(WRITTEN_KEY, 0)),
+            categories_written=categories_written,
+            articles=article_counts(stats),
+            duplicate_urls=int(stats.get(DUPLICATE_URL_KEY, 0)),
+            duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
+            dropped=with_prefix(stats, DROPPED_PREFIX),
+            pages_failed=with_prefix(stats, PAGES_FAILED_PREFIX),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "articles_written": self.articles_written,
@@ -77,9 +105,11 @@ class Manifest:
     finished_at: datetime
     finish_reason: str
     counts: Counts
-    shards: Sequence[DataFile]
-    categories: DataFile
     settings: Mapping[str, Any]
+    #: The run's data files: ``crawler.archive.runfolder.RunFolder.finish`` fills them in
+    #: from the folder itself.
+    shards: Sequence[DataFile] = ()
+    categories: DataFile = NO_CATEGORIES
     #: The run's WARC files (``crawler.archive.warc``): records are WARC records there.
     warcs: Sequence[DataFile] = ()
     coverage: Coverage = field(default_factory=lambda: Coverage(0, {}))

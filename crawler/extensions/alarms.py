@@ -24,6 +24,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler import settings as defaults
 from crawler.coverage import Coverage
 from crawler.extensions.state import crawl_state
 from crawler.state import CrawlState
@@ -33,6 +34,7 @@ from crawler.stats import (
     DOWNLOADER_STATUS_PREFIX,
     DROPPED_PREFIX,
     PAGES_KEY,
+    with_prefix,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,17 +61,13 @@ class Thresholds:
     """When an alarm fires; the defaults never fire on the bundled sample site."""
 
     #: Share of requests that failed (no response, or a 5xx) from which the crawl failed.
-    failed_share: float = 0.9
+    failed_share: float = defaults.ALARM_FAILED_SHARE
     #: Share of article pages without a record from which the template is taken to have moved.
-    no_record_share: float = 0.25
+    no_record_share: float = defaults.ALARM_NO_RECORD_SHARE
     #: Fall in a field's coverage (0-1) from the previous run's that counts as drift.
-    coverage_drop: float = 0.2
+    coverage_drop: float = defaults.ALARM_COVERAGE_DROP
     #: Article pages a run must have parsed for its shares to mean anything.
-    min_pages: int = 20
-
-
-def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
-    return {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}
+    min_pages: int = defaults.ALARM_MIN_PAGES
 
 
 def _causes(counts: Mapping[str, int]) -> str:
@@ -87,7 +85,7 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
     requests = int(stats.get("downloader/request_count", 0))
     if requests == 0:
         return None
-    exceptions = _with_prefix(stats, DOWNLOADER_EXCEPTION_PREFIX)
+    exceptions = with_prefix(stats, DOWNLOADER_EXCEPTION_PREFIX)
     responses = int(stats.get("downloader/response_count", 0))
     if responses == 0:
         return Alarm(
@@ -97,7 +95,7 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
         )
     server_errors = {
         status: n
-        for status, n in _with_prefix(stats, DOWNLOADER_STATUS_PREFIX).items()
+        for status, n in with_prefix(stats, DOWNLOADER_STATUS_PREFIX).items()
         if status.isdigit() and int(status) >= 500
     }
     failed = sum(exceptions.values()) + sum(server_errors.values())
@@ -113,7 +111,7 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
 def no_record_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alarm | None:
     """Many of the article pages fetched gave no record (the template moved)."""
     pages = int(stats.get(PAGES_KEY, 0))
-    dropped = _with_prefix(stats, DROPPED_PREFIX)
+    dropped = with_prefix(stats, DROPPED_PREFIX)
     if pages < thresholds.min_pages or sum(dropped.values()) / pages < thresholds.no_record_share:
         return None
     return Alarm(
@@ -183,16 +181,15 @@ class DriftAlarms:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        defaults = Thresholds()
         thresholds = Thresholds(
-            failed_share=settings.getfloat("ALARM_FAILED_SHARE", defaults.failed_share),
-            no_record_share=settings.getfloat("ALARM_NO_RECORD_SHARE", defaults.no_record_share),
-            coverage_drop=settings.getfloat("ALARM_COVERAGE_DROP", defaults.coverage_drop),
-            min_pages=settings.getint("ALARM_MIN_PAGES", defaults.min_pages),
+            failed_share=settings.getfloat("ALARM_FAILED_SHARE"),
+            no_record_share=settings.getfloat("ALARM_NO_RECORD_SHARE"),
+            coverage_drop=settings.getfloat("ALARM_COVERAGE_DROP"),
+            min_pages=settings.getint("ALARM_MIN_PAGES"),
         )
         assert crawler.stats is not None
         extension = cls(crawler.stats, thresholds, lambda: crawl_state(crawler))
-        if settings.getbool("ALARM_ENABLED", True):
+        if settings.getbool("ALARM_ENABLED"):
             # Connected before any item pipeline is built: it runs before the archive's
             # spider_closed, which puts the alarms in the manifest.
             crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

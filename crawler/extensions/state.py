@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -18,13 +17,11 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
-from crawler.archive.manifest import MANIFEST_FILE
-from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
-from crawler.archive.rundir import create_run_dir
-from crawler.archive.shards import DataFile
-from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
+from crawler.archive.rundir import run_dir_name
+from crawler.archive.runfolder import RunFolder
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
+from crawler.outcomes import recounted
 from crawler.state import CrawlState, Run
 from crawler.state.reconcile import reconcile
 from crawler.state.site import (
@@ -36,7 +33,7 @@ from crawler.state.site import (
     write_site,
 )
 from crawler.state.sqlite import SQLiteState
-from crawler.stats import ARTICLES_PREFIX, RECOVERED_KEY, RESUMED_KEY, WRITTEN_KEY
+from crawler.stats import RECOVERED_KEY, RESUMED_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +70,13 @@ class CrawlStateExtension:
 
     On start it takes the state folder's lock (a second crawl on the same folder is refused),
     then either resumes the unfinished run of the same spider and arguments (a killed or
-    stopped crawl: the complete records of its open shard are published and entered into the
-    state, requests it had in flight go back to the queue) or starts a new run. While the crawl
-    runs, the state is committed every ``STATE_COMMIT_INTERVAL`` seconds: records archived
-    since the last commit are in the shards, and a resume enters them again. The archive
-    pipeline finishes the run once its manifest is written; a run that ends otherwise stays
+    stopped crawl: requests it had in flight go back to the queue) or starts a new run. While
+    the crawl runs, the state is committed every ``STATE_COMMIT_INTERVAL`` seconds, the one
+    commit policy of the crawl: records archived since the last commit are in the shards, and
+    a resume enters them again (:meth:`adopt`), with their pages' validators from their WARC
+    captures. The archive pipeline, which owns the run folder
+    (``crawler.archive.runfolder.RunFolder``), hands a resumed folder to :meth:`adopt` and
+    finishes the run once its manifest is written; a run that ends otherwise stays
     resumable.
 
     Other components reach the state through :func:`crawl_state`.
@@ -99,8 +98,6 @@ class CrawlStateExtension:
     ``state/recovered_records`` (records taken over from a killed process's open shard).
     """
 
-    DEFAULT_COMMIT_INTERVAL = 0.5
-
     def __init__(
         self,
         stats: StatsCollector,
@@ -118,10 +115,9 @@ class CrawlStateExtension:
         self.archived = archived
         self.clock = clock
         self.finished = False
-        #: Shards and WARC files a killed process of this run finished; the archive goes on
-        #: after them.
-        self.existing_shards: list[DataFile] = []
-        self.existing_warcs: list[DataFile] = []
+        #: The folder of an unfinished run this one gave up (other arguments): the archive
+        #: pipeline hands it to :meth:`adopt`, for its complete records to be kept.
+        self.given_up_dir: Path | None = None
         self._loop: AsyncioLoopingCall | LoopingCall | None = None
         self.origin: str | None = None
         self.site: Site | None = None
@@ -185,13 +181,13 @@ class CrawlStateExtension:
                 given_up.spider,
                 given_up.arguments,
             )
-            self._take_over(Path(given_up.run_dir))
+            self.given_up_dir = Path(given_up.run_dir)
         return run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("STATE_ENABLED", True):
+        if not settings.getbool("STATE_ENABLED"):
             raise NotConfigured("STATE_ENABLED is False")
         assert crawler.stats is not None and crawler.spider is not None
         state = SQLiteState(state_dir(settings.get("STATE_DIR"), spider_origin(crawler.spider)))
@@ -199,9 +195,7 @@ class CrawlStateExtension:
             extension = cls(
                 crawler.stats,
                 state,
-                commit_interval=settings.getfloat(
-                    "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
-                ),
+                commit_interval=settings.getfloat("STATE_COMMIT_INTERVAL"),
                 archived=archive_enabled(settings),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
             ).open(crawler.spider)
@@ -215,45 +209,40 @@ class CrawlStateExtension:
 
     def _completed(self, run: Run) -> bool:
         """Whether ``run``'s folder already has its manifest; if so the run is finished."""
-        manifest = Path(run.run_dir) / MANIFEST_FILE if run.run_dir else None
-        if manifest is None or not manifest.exists():
+        folder = RunFolder(Path(run.run_dir)) if run.run_dir else None
+        if folder is None or not folder.finished:
             return False
-        coverage = json.loads(manifest.read_bytes()).get("coverage") or {"pages": 0, "fields": {}}
         run.resumes.pop()
-        self.state.finish_run(run, Coverage.from_dict(coverage), self.clock())
+        self.state.finish_run(run, folder.coverage(), self.clock())
         return True
-
-    def _take_over(self, run_dir: Path) -> Counter[str]:
-        """Publish the complete records a killed process left in ``run_dir`` and enter every
-        record of the folder into the state; return how many of each outcome it holds."""
-        if not run_dir.is_dir():
-            logger.warning("The run folder %s is gone; its records cannot be recovered", run_dir)
-            return Counter()
-        recovered = recover_open_shards(run_dir) + recover_open_warcs(run_dir)
-        shards = completed_shards(run_dir)
-        counts = reconcile(self.state, run_records(shards), self.clock(), run_dir)
-        self.state.commit()
-        if recovered:
-            logger.info("Recovered the complete records of %s", ", ".join(map(str, recovered)))
-        return counts
 
     def _resume(self) -> None:
         run = self.run
         logger.info("Resuming the run started %s (%s)", run.started_at, run.run_dir)
         self.stats.set_value(RESUMED_KEY, 1)
-        if run.run_dir is None:
-            return
-        run_dir = Path(run.run_dir)
-        written = self._take_over(run_dir)
-        self.stats.set_value(RECOVERED_KEY, sum(written.values()))
-        # What the folder holds is exact; the counters saved with the run may lag behind the
-        # records the killed process wrote after its last commit.
-        for outcome in ("new", "changed", "removed"):
-            self.run.counters[ARTICLES_PREFIX + outcome] = written[outcome]
-        self.run.counters[WRITTEN_KEY] = written["new"] + written["changed"]
-        if run_dir.is_dir():
-            self.existing_shards = [describe(path) for path in completed_shards(run_dir)]
-            self.existing_warcs = [describe_warc(path) for path in completed_warcs(run_dir)]
+        if run.run_dir is not None and not Path(run.run_dir).is_dir():
+            logger.warning(
+                "The run folder %s is gone; its records cannot be recovered", run.run_dir
+            )
+
+    def adopt(self, folder: RunFolder, *, own: bool) -> None:
+        """Enter every record of ``folder``, resumed by the archive pipeline, into the state:
+        its articles are not fetched or written again. ``own``: the folder is this run's, whose
+        counts go on from what the folder holds."""
+        written = self._enter(folder)
+        if own:
+            self.stats.set_value(RECOVERED_KEY, sum(written.values()))
+            self.run.counters = recounted(self.run.counters, written)
+
+    def _enter(self, folder: RunFolder) -> Counter[str]:
+        """Reconcile the state with ``folder``'s records; how many of each outcome it holds."""
+        if folder.recovered:
+            logger.info(
+                "Recovered the complete records of %s", ", ".join(map(str, folder.recovered))
+            )
+        counts = reconcile(self.state, folder.records(), self.clock(), folder.path)
+        self.state.commit()
+        return counts
 
     # -- what the archive pipeline asks and tells the run -----------------------------------------
 
@@ -261,9 +250,9 @@ class CrawlStateExtension:
     #: which took its folder over: it must not write there any more. Never, here.
     lost = False
 
-    def create_run_dir(self, root: Path, spider: str, started: datetime) -> Path:
-        """A new folder for the run's archive."""
-        return create_run_dir(root, spider, started)
+    def folder_name(self, spider: str, started: datetime) -> str:
+        """The name of a new folder for the run's archive."""
+        return run_dir_name(spider, started)
 
     def writes_categories(self) -> bool:
         """Whether this process writes the run's categories (the last process of a run does,

@@ -13,16 +13,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.archive.categories import merge_category_pages, write_categories
-from crawler.archive.manifest import Counts, Manifest, write_manifest
-from crawler.archive.rundir import create_run_dir
-from crawler.archive.shards import DataFile, ShardWriter
-from crawler.archive.warc import WarcWriter
+from crawler.archive.categories import merge_category_pages
+from crawler.archive.manifest import Counts, Manifest
+from crawler.archive.rundir import run_dir_name
+from crawler.archive.runfolder import RunFolder
+from crawler.archive.shards import DataFile
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.items import Article, ListingPage
-from crawler.outcomes import article_counts
 from crawler.pipelines.records import (
     archive_record,
     category_page,
@@ -36,12 +35,8 @@ from crawler.stats import (
     ALARMS_KEY,
     CATEGORIES_WRITTEN_KEY,
     DROPPED_AFTER_FAILURE_KEY,
-    DROPPED_PREFIX,
-    DUPLICATE_CONTENT_KEY,
-    DUPLICATE_URL_KEY,
     FAILED_KEY,
     FRESHNESS_KEY,
-    PAGES_FAILED_PREFIX,
     REQUESTS_PREFIX,
     RUN_DIR_KEY,
     TRUST_KEY,
@@ -53,27 +48,6 @@ logger = logging.getLogger(__name__)
 FAILED_REASON = "archive_failed"
 
 
-def _with_prefix(stats: Mapping[str, Any], prefix: str) -> dict[str, int]:
-    return {
-        key.removeprefix(prefix): int(value)
-        for key, value in stats.items()
-        if key.startswith(prefix)
-    }
-
-
-def run_counts(stats: Mapping[str, Any], categories: DataFile) -> Counts:
-    """The manifest's counts from a run's stats (or the counters kept with it)."""
-    return Counts(
-        articles_written=int(stats.get(WRITTEN_KEY, 0)),
-        categories_written=categories.records,
-        articles=article_counts(stats),
-        duplicate_urls=int(stats.get(DUPLICATE_URL_KEY, 0)),
-        duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
-        dropped=_with_prefix(stats, DROPPED_PREFIX),
-        pages_failed=_with_prefix(stats, PAGES_FAILED_PREFIX),
-    )
-
-
 def run_requests(stats: Mapping[str, Any]) -> dict[str, int]:
     """Requests sent, by purpose, every purpose present.
 
@@ -81,6 +55,10 @@ def run_requests(stats: Mapping[str, Any]) -> dict[str, int]:
     (3, 0)
     """
     return {purpose: int(stats.get(REQUESTS_PREFIX + purpose, 0)) for purpose in PURPOSES}
+
+
+def _is_dir(path: str | None) -> bool:
+    return path is not None and Path(path).is_dir()
 
 
 class CategoryPages(Protocol):
@@ -147,11 +125,6 @@ class ArchivePipeline:
     ``dedup/duplicate_content``, ``pages/failed/*``, ``coverage/*``, ``alarms``.
     """
 
-    DEFAULT_DIR = "data/archive"
-    DEFAULT_SHARD_ITEMS = 10_000
-    DEFAULT_GZIP = False
-    DEFAULT_WARC_MAX_BYTES = 1 << 30
-
     def __init__(
         self,
         crawler: Crawler,
@@ -173,12 +146,10 @@ class ArchivePipeline:
         self.gzip = gzip
         self.run_state = run_state
         self.clock = clock
-        self.run_dir: Path | None = None
+        self.folder: RunFolder | None = None
         self._started_at: datetime | None = None
-        self._writer: ShardWriter | None = None
         self.warc_max_bytes = warc_max_bytes
         self.operator = operator
-        self._warc: WarcWriter | None = None
         self._category_pages: CategoryPages = (
             run_state.state if run_state is not None else MemoryCategoryPages()
         )
@@ -189,13 +160,13 @@ class ArchivePipeline:
         settings = crawler.settings
         pipeline = cls(
             crawler,
-            root=Path(settings.get("ARCHIVE_DIR", cls.DEFAULT_DIR)),
-            shard_items=settings.getint("ARCHIVE_SHARD_ITEMS", cls.DEFAULT_SHARD_ITEMS),
-            gzip=settings.getbool("ARCHIVE_GZIP", cls.DEFAULT_GZIP),
-            warc_max_bytes=settings.getint("WARC_MAX_BYTES", cls.DEFAULT_WARC_MAX_BYTES)
-            if settings.getbool("WARC_ENABLED", True)
+            root=Path(settings.get("ARCHIVE_DIR")),
+            shard_items=settings.getint("ARCHIVE_SHARD_ITEMS"),
+            gzip=settings.getbool("ARCHIVE_GZIP"),
+            warc_max_bytes=settings.getint("WARC_MAX_BYTES")
+            if settings.getbool("WARC_ENABLED")
             else None,
-            operator=settings.get("BOT_CONTACT", ""),
+            operator=settings.get("BOT_CONTACT"),
             run_state=crawl_state_extension(crawler),
             clock=crawl_clock(settings.get("CRAWL_CLOCK")),
         )
@@ -204,48 +175,49 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    @property
+    def run_dir(self) -> Path | None:
+        return self.folder.path if self.folder is not None else None
+
     def open_spider(self) -> None:
         spider = self._spider()
-        run = self.run_state.run if self.run_state is not None else None
+        run_state = self.run_state
+        run = run_state.run if run_state is not None else None
         self._started_at = run.started_at if run is not None else self.clock()
-        existing: list[DataFile] = []
-        existing_warcs: list[DataFile] = []
-        if run is not None and run.run_dir is not None and Path(run.run_dir).is_dir():
-            assert self.run_state is not None
-            self.run_dir = Path(run.run_dir)
-            existing = self.run_state.existing_shards
-            existing_warcs = self.run_state.existing_warcs
+        given_up = run_state.given_up_dir if run_state is not None else None
+        if run_state is not None and given_up is not None and given_up.is_dir():
+            run_state.adopt(RunFolder.resume(given_up), own=False)
+        if run_state is not None and run is not None and _is_dir(run.run_dir):
+            # A killed or stopped process of this run: go on in its folder, after its records.
+            self.folder = RunFolder.resume(Path(str(run.run_dir)))
+            run_state.adopt(self.folder, own=True)
         else:
-            # A worker of a distributed crawl names its folder after itself as well.
-            self.run_dir = (
-                self.run_state.create_run_dir(self.root, spider.name, self._started_at)
-                if self.run_state is not None
-                else create_run_dir(self.root, spider.name, self._started_at)
+            name = (
+                run_state.folder_name(spider.name, self._started_at)
+                if run_state is not None
+                else run_dir_name(spider.name, self._started_at)
             )
-            if self.run_state is not None:
-                self.run_state.set_run_dir(self.run_dir)
-        self._writer = ShardWriter(
-            self.run_dir, max_records=self.shard_items, gzip=self.gzip, existing=existing
+            self.folder = RunFolder.create(self.root, name)
+            if run_state is not None:
+                run_state.set_run_dir(self.folder.path)
+        self.folder.open_writers(
+            shard_items=self.shard_items,
+            gzip=self.gzip,
+            warc_max_bytes=self.warc_max_bytes,
+            operator=self.operator,
         )
-        if self.warc_max_bytes is not None:
-            self._warc = WarcWriter(
-                self.run_dir,
-                max_bytes=self.warc_max_bytes,
-                operator=self.operator,
-                existing=existing_warcs,
-            )
-        self.stats.set_value(RUN_DIR_KEY, str(self.run_dir))
+        self.stats.set_value(RUN_DIR_KEY, str(self.folder.path))
 
     def process_item(self, item: Any) -> Any:
         if is_article(item) or is_removed(item):
-            if self._writer is None:
+            if self.folder is None:
                 raise RuntimeError("ArchivePipeline received an item before open_spider")
             if self._failure is not None:
                 self.stats.inc_value(DROPPED_AFTER_FAILURE_KEY)
                 raise DropItem("archive write failed earlier", log_level="DEBUG")
             try:
                 self._capture(item)
-                self._writer.write(archive_record(item))
+                self.folder.write(archive_record(item))
             except OSError as exc:
                 self._fail(exc)
                 raise DropItem(f"archive write failed: {exc}", log_level="DEBUG") from None
@@ -259,18 +231,17 @@ class ArchivePipeline:
         """Store the item's HTTP exchange, before the record that points to it."""
         if not isinstance(item, Article) or item.capture is None:
             return
-        if self._warc is not None:
-            item.warc = self._warc.write(item.capture).to_dict()
+        assert self.folder is not None
+        if self.folder.captures:
+            item.warc = self.folder.capture(item.capture).to_dict()
         item.capture = None  # the bytes are stored: do not keep them with the item
 
     def _fail(self, error: OSError) -> None:
         """Stop the crawl on a write error (disk full, permissions): the shard in progress is
         left as ``.open``, completed shards are untouched, and no manifest is written."""
         self._failure = error
-        assert self._writer is not None
-        self._writer.abort()
-        if self._warc is not None:
-            self._warc.abort()
+        assert self.folder is not None
+        self.folder.abandon()
         self.stats.set_value(FAILED_KEY, str(error))
         logger.error("Archive write failed in %s: %s; the run is incomplete", self.run_dir, error)
         try:
@@ -281,71 +252,76 @@ class ArchivePipeline:
             deferred_from_coro(engine.close_spider_async(reason=FAILED_REASON))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._writer is None or self.run_dir is None or self._started_at is None:
-            return
-        if self._failure is not None:
+        folder = self.folder
+        if folder is None or self._started_at is None or self._failure is not None:
             return
         if self.run_state is not None and self.run_state.lost:
             # A worker taken for dead: another one has taken its folder over. Its files stay
             # as they are (.open) rather than clash with what the other published.
-            self._writer.abort()
-            if self._warc is not None:
-                self._warc.abort()
+            folder.abandon()
             return
         try:
-            self._writer.close()
-            if self._warc is not None:
-                self._warc.close()
+            folder.close_data()
             if self.run_state is not None and reason != "finished":
                 logger.warning(
                     "Run %s stopped (%s) before it finished: no manifest yet; the same "
                     "command resumes it",
-                    self.run_dir,
+                    folder.path,
                     reason,
                 )
                 return
-            categories = self._write_categories()
+            categories = self._write_categories(folder)
+            self.stats.set_value(CATEGORIES_WRITTEN_KEY, categories.records)
+            manifest = folder.finish(self._manifest(spider, reason, categories))
         except OSError as exc:
             # The data files are not all final, so no manifest may claim the run complete.
             self._fail(exc)
             return
-        self.stats.set_value(CATEGORIES_WRITTEN_KEY, categories.records)
-        self._write_manifest(spider, reason, categories)
+        if self.run_state is not None:
+            self.run_state.finish_run(manifest.coverage)
+        counts = manifest.counts
+        logger.info(
+            "Archived run %s (%s): %d articles in %d shards (%s), %d categories, "
+            "%d dropped, %d duplicates",
+            folder.path,
+            reason,
+            counts.articles_written,
+            len(manifest.shards),
+            ", ".join(f"{n} {outcome}" for outcome, n in counts.to_dict()["articles"].items()),
+            counts.categories_written,
+            sum(counts.dropped.values()),
+            counts.duplicate_urls + counts.duplicate_contents,
+        )
 
-    def _write_categories(self) -> DataFile:
-        assert self.run_dir is not None
+    def _write_categories(self, folder: RunFolder) -> DataFile:
         if self.run_state is None:
-            return write_categories(
-                self.run_dir, merge_category_pages(self._category_pages.category_pages())
+            return folder.write_categories(
+                merge_category_pages(self._category_pages.category_pages())
             )
         if not self.run_state.writes_categories():
             # Of a run's worker folders, one holds its categories (the others an empty file).
-            return write_categories(self.run_dir, ())
+            return folder.write_categories(())
         state = self.run_state.state
         merged = run_categories(state)
-        written = write_categories(self.run_dir, merged)
+        written = folder.write_categories(merged)
         state.save_categories(merged)
         return written
 
-    def _write_manifest(self, spider: Spider, reason: str, categories: DataFile) -> None:
-        assert self._writer is not None and self.run_dir is not None
+    def _manifest(self, spider: Spider, reason: str, categories: DataFile) -> Manifest:
+        """What the manifest says of the run beyond its files, from its stats (summed over the
+        run's processes: a resumed one goes on from the counts of the ones before)."""
         assert self._started_at is not None
         stats = self.stats.get_stats()
-        counts = self._counts(categories)
-        coverage = Coverage.from_stats(stats)
         run = self.run_state.run if self.run_state is not None else None
-        manifest = Manifest(
+        return Manifest(
             spider=spider.name,
             arguments=dict(getattr(spider, "arguments", {})),
             started_at=self._started_at,
             finished_at=self.clock(),
             finish_reason=reason,
-            counts=counts,
-            shards=self._writer.shards,
-            warcs=self._warc.files if self._warc is not None else (),
-            categories=categories,
+            counts=Counts.from_stats(stats, categories.records),
             settings={"ARCHIVE_SHARD_ITEMS": self.shard_items, "ARCHIVE_GZIP": self.gzip},
-            coverage=coverage,
+            coverage=Coverage.from_stats(stats),
             resumed_at=run.resumes if run is not None else (),
             alarms=[str(alarm) for alarm in stats.get(ALARMS_KEY) or ()],
             requests=run_requests(stats),
@@ -357,26 +333,6 @@ class ArchivePipeline:
             freshness=stats.get(FRESHNESS_KEY),
             lastmod=stats.get(TRUST_KEY),
         )
-        write_manifest(self.run_dir, manifest)
-        if self.run_state is not None:
-            self.run_state.finish_run(coverage)
-        logger.info(
-            "Archived run %s (%s): %d articles in %d shards (%s), %d categories, "
-            "%d dropped, %d duplicates",
-            self.run_dir,
-            reason,
-            counts.articles_written,
-            len(manifest.shards),
-            ", ".join(f"{n} {outcome}" for outcome, n in counts.to_dict()["articles"].items()),
-            counts.categories_written,
-            sum(counts.dropped.values()),
-            counts.duplicate_urls + counts.duplicate_contents,
-        )
-
-    def _counts(self, categories: DataFile) -> Counts:
-        # Summed over the run's processes: on a resume the state recounts what the killed
-        # processes wrote from the shards themselves.
-        return run_counts(self.stats.get_stats(), categories)
 
     def _spider(self) -> Spider:
         if self.crawler.spider is None:

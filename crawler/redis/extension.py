@@ -17,8 +17,7 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
-from crawler.archive.atomic import fsync_dir
-from crawler.archive.rundir import run_dir_name
+from crawler.archive.runfolder import RunFolder
 from crawler.clock import crawl_clock, utc_now
 from crawler.extensions.state import CrawlStateExtension, archive_enabled
 from crawler.redis.connection import key_prefix, redis_client, worker_id
@@ -32,31 +31,6 @@ logger = logging.getLogger(__name__)
 
 #: Finish reason of a worker that found itself taken for dead.
 LOST_REASON = "worker_lost"
-
-
-def create_worker_run_dir(root: Path, spider: str, started: datetime, worker: str) -> Path:
-    """``<root>/<spider>-<UTC run start>-<worker>`` (``-2``... if taken), created exclusively:
-    the run's folders sort together, one per worker.
-
-    >>> import tempfile
-    >>> from datetime import UTC
-    >>> root = Path(tempfile.mkdtemp())
-    >>> started = datetime(2025, 8, 6, 9, 5, tzinfo=UTC)
-    >>> [create_worker_run_dir(root, "site", started, "w1").name for _ in range(2)]
-    ['site-20250806T090500Z-w1', 'site-20250806T090500Z-w1-2']
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    base = f"{run_dir_name(spider, started)}-{worker}"
-    attempt = 1
-    while True:
-        candidate = root / (base if attempt == 1 else f"{base}-{attempt}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            attempt += 1
-            continue
-        fsync_dir(root)
-        return candidate
 
 
 class WorkerStateExtension(CrawlStateExtension):
@@ -84,8 +58,6 @@ class WorkerStateExtension(CrawlStateExtension):
     ``workers/taken_over`` (parts of dead workers it took over).
     """
 
-    DEFAULT_HEARTBEAT_INTERVAL = 1.0
-    DEFAULT_WORKER_TIMEOUT = 15.0
     UNFINISHED = (
         "The run is not finished: the other workers go on with it, or the same command does"
     )
@@ -119,7 +91,7 @@ class WorkerStateExtension(CrawlStateExtension):
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         assert crawler.stats is not None and crawler.spider is not None
-        timeout = settings.getfloat("REDIS_WORKER_TIMEOUT", cls.DEFAULT_WORKER_TIMEOUT)
+        timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
         client = redis_client(settings)
         try:
             state = RedisState(client, key_prefix(settings, crawler.spider), worker_id(settings))
@@ -131,16 +103,11 @@ class WorkerStateExtension(CrawlStateExtension):
             extension = cls(
                 crawler.stats,
                 state,
-                commit_interval=settings.getfloat(
-                    "STATE_COMMIT_INTERVAL", cls.DEFAULT_COMMIT_INTERVAL
-                ),
-                heartbeat_interval=settings.getfloat(
-                    "REDIS_HEARTBEAT_INTERVAL", cls.DEFAULT_HEARTBEAT_INTERVAL
-                ),
+                commit_interval=settings.getfloat("STATE_COMMIT_INTERVAL"),
+                heartbeat_interval=settings.getfloat("REDIS_HEARTBEAT_INTERVAL"),
                 worker_timeout=timeout,
                 folder_settings=FolderSettings(
-                    settings.getint("ARCHIVE_SHARD_ITEMS", 10_000),
-                    settings.getbool("ARCHIVE_GZIP", False),
+                    settings.getint("ARCHIVE_SHARD_ITEMS"), settings.getbool("ARCHIVE_GZIP")
                 ),
                 archived=archive_enabled(settings),
                 clock=crawl_clock(settings.get("CRAWL_CLOCK")),
@@ -195,14 +162,16 @@ class WorkerStateExtension(CrawlStateExtension):
                 self.state.forget_articles()
 
     def _resume(self) -> None:
-        if self.run.run_dir is None:
-            # Died before creating its folder: nothing to recover, but what it took goes back.
-            resume_own(self.state, None, self.clock(), self._tick)
         super()._resume()
+        if self.run.run_dir is None or not Path(self.run.run_dir).is_dir():
+            # Died before creating its folder, or the folder is gone: nothing to recover,
+            # but what it took goes back.
+            resume_own(self.state, None, self.clock(), self._tick)
 
-    def _take_over(self, run_dir: Path) -> Counter[str]:
-        # This worker's own folder, left by its previous process (CrawlStateExtension._resume).
-        return resume_own(self.state, str(run_dir), self.clock(), self._tick)
+    def _enter(self, folder: RunFolder) -> Counter[str]:
+        # This worker's own folder, left by its previous process: the only folder the archive
+        # pipeline hands a worker (dead workers' folders are taken over at start).
+        return resume_own(self.state, folder, self.clock(), self._tick)
 
     def _tick(self) -> None:
         """Keep the heartbeat during a long takeover."""
@@ -210,8 +179,9 @@ class WorkerStateExtension(CrawlStateExtension):
 
     # -- what the archive pipeline asks and tells the run ---------------------------------------
 
-    def create_run_dir(self, root: Path, spider: str, started: datetime) -> Path:
-        return create_worker_run_dir(root, spider, started, self.state.worker)
+    def folder_name(self, spider: str, started: datetime) -> str:
+        # ``<spider>-<UTC run start>-<worker>``: the run's folders sort together, one per worker.
+        return f"{super().folder_name(spider, started)}-{self.state.worker}"
 
     def set_run_dir(self, run_dir: Path) -> None:
         # Absolute: the worker that takes this part over may run in another folder.

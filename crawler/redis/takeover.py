@@ -26,7 +26,6 @@ through steps 1-3 and carries on in the same folder. No Scrapy needed.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -35,19 +34,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.archive.categories import write_categories
-from crawler.archive.manifest import MANIFEST_FILE, Manifest, write_manifest
-from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
-from crawler.archive.warc import completed_warcs, describe_warc, recover_open_warcs
+from crawler.archive.manifest import Counts, Manifest
+from crawler.archive.runfolder import RunFolder
 from crawler.coverage import Coverage
 from crawler.digests import content_key, url_key
-from crawler.pipelines.archive import run_counts
+from crawler.outcomes import recounted
 from crawler.redis.claims import CONTENT_CLAIM, URL_CLAIM
 from crawler.redis.state import RedisState
 from crawler.redis.workers import FINISHED, LOST, Part
 from crawler.state.categories import run_categories
 from crawler.state.reconcile import reconcile
-from crawler.stats import ARTICLES_PREFIX, WRITTEN_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -83,44 +79,41 @@ def claim_keys(record: Mapping[str, Any]) -> list[bytes]:
     return [URL_CLAIM + url_key(url), CONTENT_CLAIM + digest]
 
 
-def _visible(run_dir: str | None) -> Path | None:
-    return Path(run_dir) if run_dir and Path(run_dir).is_dir() else None
+def _visible(run_dir: str | None) -> RunFolder | None:
+    """The folder ``run_dir`` resumed (its open files recovered), if this machine sees it."""
+    return RunFolder.resume(Path(run_dir)) if run_dir and Path(run_dir).is_dir() else None
 
 
 def enter_folder(
-    state: RedisState, run_dir: Path, now: datetime, tick: Callable[[], object]
+    state: RedisState, folder: RunFolder, now: datetime, tick: Callable[[], object]
 ) -> tuple[Counter[str], set[bytes]]:
-    """Step 1: publish the complete records of ``run_dir``'s open files and enter every record
-    into ``state``; return the outcomes its records hold and the claims they stand for."""
-    recovered = recover_open_shards(run_dir) + recover_open_warcs(run_dir)
-    if recovered:
-        logger.info("Recovered the complete records of %s", ", ".join(map(str, recovered)))
+    """Step 1: enter every record of ``folder`` (resumed: its open files recovered) into
+    ``state``; return the outcomes its records hold and the claims they stand for."""
+    if folder.recovered:
+        logger.info("Recovered the complete records of %s", ", ".join(map(str, folder.recovered)))
     keep: set[bytes] = set()
 
     def records() -> Iterator[dict[str, Any]]:
-        for number, record in enumerate(run_records(completed_shards(run_dir)), start=1):
+        for number, record in enumerate(folder.records(), start=1):
             keep.update(claim_keys(record))
             if number % TICK_EVERY == 0:
                 tick()
             yield record
 
-    counts = reconcile(state, records(), now, run_dir)
+    counts = reconcile(state, records(), now, folder.path)
     state.commit()
     return counts, keep
 
 
 def resume_own(
-    state: RedisState, run_dir: str | None, now: datetime, tick: Callable[[], object]
+    state: RedisState, folder: RunFolder | None, now: datetime, tick: Callable[[], object]
 ) -> Counter[str]:
-    """Steps 1-3 for this worker's own part, left by its previous process; returns the
-    outcomes its folder holds."""
-    folder = _visible(run_dir)
+    """Steps 1-3 for this worker's own part, left by its previous process (``folder``, if it
+    had one and it is still there); returns the outcomes its folder holds."""
     counts: Counter[str] = Counter()
     keep: set[bytes] = set()
     if folder is not None:
         counts, keep = enter_folder(state, folder, now, tick)
-    elif run_dir:
-        logger.warning("This worker's run folder %s is gone: resuming without it", run_dir)
     released = state.release_claims(state.worker, keep)
     requeued = state.frontier.requeue_in_flight()
     logger.info(
@@ -158,19 +151,11 @@ def _take_over(
 ) -> None:
     folder = _visible(part.run_dir)
     assert state.run_id == part.run_id
-    if folder is not None and (folder / MANIFEST_FILE).exists():
+    if folder is not None and folder.finished:
         # Killed after writing its manifest, before settling: its part is complete.
-        coverage = json.loads((folder / MANIFEST_FILE).read_bytes()).get("coverage")
         enter_folder(state, folder, now, tick)
         state.frontier.requeue(part.worker)
-        state.workers.settle(
-            part.run_id,
-            part.worker,
-            FINISHED,
-            Coverage.from_dict(coverage) if coverage else None,
-            "finished",
-            now,
-        )
+        state.workers.settle(part.run_id, part.worker, FINISHED, folder.coverage(), "finished", now)
         return
     if folder is None:
         requeued = state.frontier.requeue(part.worker)
@@ -204,7 +189,7 @@ def _take_over(
 def finish_folder(
     state: RedisState,
     part: Part,
-    folder: Path,
+    folder: RunFolder,
     counts: Counter[str],
     now: datetime,
     settings: FolderSettings,
@@ -213,33 +198,28 @@ def finish_folder(
     coverage of its pages (from its last saved counters)."""
     info = state.run_info(part.run_id)
     assert info is not None
-    stats: dict[str, Any] = dict(part.counters)
     # The folder is exact; the counters may lag behind what it wrote after its last commit.
-    for outcome in ("new", "changed", "removed"):
-        stats[ARTICLES_PREFIX + outcome] = counts[outcome]
-    stats[WRITTEN_KEY] = counts["new"] + counts["changed"]
+    stats = recounted(part.counters, counts)
     if state.workers.categories_writer(part.run_id) == part.worker:
         merged = run_categories(state)
-        categories = write_categories(folder, merged)
+        categories = folder.write_categories(merged)
         state.save_categories(merged)
     else:
-        categories = write_categories(folder, ())
+        categories = folder.write_categories(())
     coverage = Coverage.from_stats(stats)
-    manifest = Manifest(
-        spider=info.spider,
-        arguments=info.arguments,
-        started_at=info.started_at,
-        finished_at=now,
-        finish_reason=part.reason or LOST_REASON,
-        counts=run_counts(stats, categories),
-        shards=[describe(path) for path in completed_shards(folder)],
-        warcs=[describe_warc(path) for path in completed_warcs(folder)],
-        categories=categories,
-        settings={"ARCHIVE_SHARD_ITEMS": settings.shard_items, "ARCHIVE_GZIP": settings.gzip},
-        coverage=coverage,
-        resumed_at=part.resumes,
+    folder.finish(
+        Manifest(
+            spider=info.spider,
+            arguments=info.arguments,
+            started_at=info.started_at,
+            finished_at=now,
+            finish_reason=part.reason or LOST_REASON,
+            counts=Counts.from_stats(stats, categories.records),
+            settings={"ARCHIVE_SHARD_ITEMS": settings.shard_items, "ARCHIVE_GZIP": settings.gzip},
+            coverage=coverage,
+            resumed_at=part.resumes,
+        )
     )
-    write_manifest(folder, manifest)
     return coverage
 
 
@@ -255,10 +235,10 @@ def recover_orphans(
             continue
         view = state.view(run_id)
         part = state.workers.part(run_id, worker)
-        if part is not None and not (folder / MANIFEST_FILE).exists():
+        if part is not None and not folder.finished:
             counts, _keep = enter_folder(view, folder, now, tick)
             finish_folder(view, part, folder, counts, now, settings)
-            logger.warning("Recovered the folder %s of lost worker %s", folder, worker)
+            logger.warning("Recovered the folder %s of lost worker %s", folder.path, worker)
         state.workers.clear_run(run_id)
         state.workers.drop_orphan(run_dir)
         recovered += 1

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Spider
-from scrapy.utils.test import get_crawler
 
 from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.runfolder import RunFolder
 from crawler.archive.shards import encode_record
 from crawler.digests import content_hash
 from crawler.extensions.state import CrawlStateExtension
 from crawler.state.sqlite import SQLiteState
+from tests.crawlers import project_crawler
 from tests.factories import make_article
 
 STARTED = datetime(2025, 8, 6, 9, 0, tzinfo=UTC)
@@ -51,7 +52,7 @@ def killed_run(tmp_path: Path, arguments: dict[str, str]) -> Path:
 
 
 def extension(tmp_path: Path, **arguments: str) -> CrawlStateExtension:
-    crawler = get_crawler(SiteSpider)
+    crawler = project_crawler(SiteSpider)
     assert crawler.stats is not None
     return CrawlStateExtension(
         crawler.stats,
@@ -63,7 +64,7 @@ def extension(tmp_path: Path, **arguments: str) -> CrawlStateExtension:
 
 def test_a_first_crawl_begins_a_new_run(tmp_path: Path) -> None:
     started = extension(tmp_path, start_url="https://a/")
-    assert not started.run.resumed and started.existing_shards == []
+    assert not started.run.resumed and started.given_up_dir is None
     assert started.stats.get_value("state/resumed") is None
     started.state.close()
 
@@ -73,11 +74,14 @@ def test_a_killed_run_is_taken_over_with_its_records(tmp_path: Path) -> None:
     resumed = extension(tmp_path, start_url="https://a/")
     try:
         assert resumed.run.resumes == [LATER] and resumed.run.run_dir == str(run_dir)
-        assert [shard.name for shard in resumed.existing_shards] == [
+        # What the archive pipeline does with the resumed run's folder.
+        folder = RunFolder.resume(run_dir)
+        resumed.adopt(folder, own=True)
+        assert [shard.name for shard in folder.existing_shards] == [
             "articles-00001.jsonl",
             "articles-00002.jsonl",
         ]
-        assert [shard.records for shard in resumed.existing_shards] == [2, 1]
+        assert [shard.records for shard in folder.existing_shards] == [2, 1]
         assert resumed.stats.get_value("state/recovered_records") == 3
         # Exact, from the shards: the killed process may not have saved its last counts.
         assert resumed.run.counters["articles/new"] == 3
@@ -95,6 +99,9 @@ def test_an_unfinished_run_with_other_arguments_is_given_up_keeping_its_records(
     fresh = extension(tmp_path, start_url="https://b/")
     try:
         assert not fresh.run.resumed and fresh.run.run_dir is None
+        assert fresh.given_up_dir == run_dir
+        fresh.adopt(RunFolder.resume(run_dir), own=False)
+        assert fresh.stats.get_value("state/recovered_records") is None
         assert [r["id"] for r in run_records(completed_shards(run_dir))] == [
             "0000001",
             "0000002",
@@ -125,7 +132,7 @@ def test_a_run_killed_after_its_manifest_counts_as_finished(tmp_path: Path) -> N
 
 
 def test_without_an_archive_the_run_finishes_with_the_spider(tmp_path: Path) -> None:
-    crawler = get_crawler(SiteSpider)
+    crawler = project_crawler(SiteSpider)
     assert crawler.stats is not None
     spider = SiteSpider(start_url="https://a/")
     first = CrawlStateExtension(

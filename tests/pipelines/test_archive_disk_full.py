@@ -47,8 +47,8 @@ def test_disk_full_leaves_completed_shards_intact(tiny_disk: Path) -> None:
     assert "No space left on device" in str(crawler.stats.get_value(FAILED_KEY))
     send_spider_closed(pipeline, crawler, reason="archive_failed")
 
-    assert pipeline.run_dir is not None and pipeline._writer is not None
-    shards: tuple[DataFile, ...] = pipeline._writer.shards
+    assert pipeline.run_dir is not None and pipeline.folder is not None
+    shards: tuple[DataFile, ...] = pipeline.folder.shards
     assert shards, "some shards completed before the disk filled"
     for shard in shards:
         data = (pipeline.run_dir / shard.name).read_bytes()

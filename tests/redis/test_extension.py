@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from scrapy import Spider
 from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.test import get_crawler
 
+from crawler.archive.runfolder import RunFolder
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
 from crawler.coverage import Coverage
@@ -22,6 +22,7 @@ from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings
 from crawler.state.lock import StateBusy
 from crawler.urls import path_key
+from tests.crawlers import project_crawler
 from tests.factories import article_url, make_article
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def record(n: int) -> bytes:
 
 
 def worker(client: Redis, name: str, start_url: str = "https://a/") -> WorkerStateExtension:
-    crawler = get_crawler(SiteSpider)
+    crawler = project_crawler(SiteSpider)
     assert crawler.stats is not None
     state = RedisState(client, "test", name)
     state.heartbeat.acquire(0.5)
@@ -74,7 +75,9 @@ def killed_with_a_folder(client: Redis, tmp_path: Path, name: str = "w2") -> Pat
     """Worker ``name`` began a run, wrote a shard and half of another, and was killed with
     article 9 in flight; returns its folder."""
     dead = worker(client, name)
-    run_dir = dead.create_run_dir(tmp_path / "archive", "site", dead.run.started_at)
+    run_dir = RunFolder.create(
+        tmp_path / "archive", dead.folder_name("site", dead.run.started_at)
+    ).path
     dead.set_run_dir(run_dir)
     (run_dir / "articles-00001.jsonl").write_bytes(record(1) + record(2))
     (run_dir / "articles-00002.jsonl.open").write_bytes(record(3) + record(4)[:20])
@@ -97,15 +100,17 @@ def test_a_worker_folder_is_named_after_the_run_and_the_worker(
     redis_client: Redis, tmp_path: Path
 ) -> None:
     first = worker(redis_client, "w1")
-    folder = first.create_run_dir(tmp_path, "site", first.run.started_at)
-    assert folder.name == "site-20250806T100000Z-w1"
+    assert first.folder_name("site", first.run.started_at) == "site-20250806T100000Z-w1"
 
 
 def test_a_restarted_worker_resumes_its_own_part(redis_client: Redis, tmp_path: Path) -> None:
     run_dir = killed_with_a_folder(redis_client, tmp_path)
     restarted = worker(redis_client, "w2")
     assert restarted.run.resumes == [LATER] and restarted.run.run_dir == str(run_dir)
-    assert [shard.records for shard in restarted.existing_shards] == [2, 1]
+    # What the archive pipeline does with the resumed run's folder.
+    folder = RunFolder.resume(run_dir)
+    restarted.adopt(folder, own=True)
+    assert [shard.records for shard in folder.existing_shards] == [2, 1]
     assert restarted.stats.get_value("state/recovered_records") == 3
     assert restarted.run.counters["articles/new"] == 3
     queued = restarted.state.frontier.pop()  # what it had in flight

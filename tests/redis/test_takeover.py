@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.runfolder import RunFolder
 from crawler.archive.shards import encode_record
 from crawler.archive.verify import verify
 from crawler.digests import content_hash, content_key, url_key
@@ -191,7 +192,7 @@ def test_a_restarted_worker_resumes_its_own_folder(redis_client: Redis, tmp_path
     dead_worker(redis_client, folder)
     restarted = open_state(redis_client, "w2")  # the same id, a new process
 
-    counts = resume_own(restarted, str(folder), NOW, lambda: None)
+    counts = resume_own(restarted, RunFolder.resume(folder), NOW, lambda: None)
 
     assert counts == {"new": 3}
     assert not list(folder.glob("*.open")) and not (folder / "manifest.json").exists()
