@@ -74,7 +74,7 @@ def measure_page(path: Path, rounds: int) -> Row:
     versioned = VersionPipeline(stats, None, clock=lambda: FETCHED).process_item(article)
     record = archive_record(versioned)
     validate = validators()["article"]
-    pipeline = SchemaValidationPipeline.from_crawler(get_crawler())
+    pipeline = SchemaValidationPipeline(stats)
     validate(record)  # valid, or there is nothing to measure
     # Cheap calls are repeated within a round, so the clock's resolution does not matter.
     repeat = 100 if len(versioned.blocks) < 500 else 10

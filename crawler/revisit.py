@@ -26,6 +26,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from crawler import settings as defaults
+
 DAY = 86_400.0
 #: A run treats as due what comes due within this long of its start: a daily cron job starts
 #: a few seconds later or earlier each day, and an article checked at 03:00:05 must be due
@@ -50,15 +52,15 @@ PURPOSES: tuple[str, ...] = (
 class RevisitSettings:
     """The policy's knobs (``REVISIT_*`` and ``LISTING_*`` settings)."""
 
-    max_age_days: float = 7.0
-    max_age_days_trusted: float = 30.0
-    min_days: float = 1.0
-    budget: int = 0
-    trust_sample: float = 0.005
-    trust_sample_min: int = 5
-    trust_recover: int = 7
-    listing_stop_after_known: int = 1
-    listing_full_sweep_days: float = 7.0
+    max_age_days: float = defaults.REVISIT_MAX_AGE_DAYS
+    max_age_days_trusted: float = defaults.REVISIT_MAX_AGE_DAYS_TRUSTED
+    min_days: float = defaults.REVISIT_MIN_DAYS
+    budget: int = defaults.REVISIT_BUDGET
+    trust_sample: float = defaults.REVISIT_TRUST_SAMPLE
+    trust_sample_min: int = defaults.REVISIT_TRUST_SAMPLE_MIN
+    trust_recover: int = defaults.REVISIT_TRUST_RECOVER
+    listing_stop_after_known: int = defaults.LISTING_STOP_AFTER_KNOWN
+    listing_full_sweep_days: float = defaults.LISTING_FULL_SWEEP_DAYS
 
     def bound(self, trusted: bool) -> float:
         """The bound on staleness, in seconds."""

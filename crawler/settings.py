@@ -66,6 +66,7 @@ PAGE_MAX_LINKS = 2_000
 # Backstop for loops outside listings: deeper than listing page 500 (depth 501).
 DEPTH_LIMIT = 600
 # crawler.middlewares.failures.ResponseGuardMiddleware: bytes of a body checked for binary.
+RESPONSE_GUARD_ENABLED = True
 RESPONSE_GUARD_SNIFF_BYTES = 1024
 
 # --- Middlewares ------------------------------------------------------------------------------

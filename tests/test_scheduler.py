@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from scrapy import Request, Spider
-from scrapy.utils.test import get_crawler
 
 from crawler.fingerprint import CanonicalRequestFingerprinter
 from crawler.scheduler import StateScheduler
 from crawler.state.sqlite import SQLiteState
+from tests.crawlers import project_crawler
 
 
 class Quiet(Spider):
@@ -19,7 +19,7 @@ class Quiet(Spider):
 
 def make_scheduler(state: SQLiteState) -> tuple[StateScheduler, set[Request]]:
     """A scheduler whose 'engine' holds the requests in the returned set while in progress."""
-    crawler = get_crawler(Quiet)
+    crawler = project_crawler(Quiet)
     assert crawler.stats is not None
     in_progress: set[Request] = set()
     scheduler = StateScheduler(

@@ -44,7 +44,7 @@ def _state_folder(settings: BaseSettings, origin: str | None) -> Path | None:
     """The crawl's state folder, ``None`` without one, or for a worker of a distributed crawl
     (its state is in Redis: STATE_DIR is not its to lock, and probing it would race with the
     other workers starting beside it)."""
-    if not settings.getbool("STATE_ENABLED", True) or settings.get("REDIS_URL"):
+    if not settings.getbool("STATE_ENABLED") or settings.get("REDIS_URL"):
         return None
     return state_dir(settings.get("STATE_DIR"), origin)
 
@@ -83,7 +83,7 @@ def archive_dir_problem(settings: BaseSettings) -> str | None:
     """Why ``ARCHIVE_DIR`` cannot take a run, or ``None`` if it can."""
     if not archive_enabled(settings):
         return None
-    root = Path(settings.get("ARCHIVE_DIR", "data/archive"))
+    root = Path(settings.get("ARCHIVE_DIR"))
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=root):

@@ -39,7 +39,7 @@ class Command(ScrapyCommand):
         if len(args) > 1:
             raise UsageError("give at most one archive folder")
         assert self.settings is not None
-        archive = Path(args[0] if args else self.settings.get("ARCHIVE_DIR", "data/archive"))
+        archive = Path(args[0] if args else self.settings.get("ARCHIVE_DIR"))
         if not archive.is_dir():
             self._fail(f"{archive} is not a folder")
             return

@@ -120,8 +120,6 @@ class ResponseGuardMiddleware:
     ``pages/failed/ResponseTooLarge``.
     """
 
-    DEFAULT_SNIFF_BYTES = 1024
-
     def __init__(self, stats: StatsCollector, *, maxsize: int, sniff_bytes: int) -> None:
         self.stats = stats
         self.maxsize = maxsize
@@ -133,13 +131,13 @@ class ResponseGuardMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        if not settings.getbool("RESPONSE_GUARD_ENABLED", True):
+        if not settings.getbool("RESPONSE_GUARD_ENABLED"):
             raise NotConfigured("RESPONSE_GUARD_ENABLED is False")
         assert crawler.stats is not None
         middleware = cls(
             crawler.stats,
             maxsize=settings.getint("DOWNLOAD_MAXSIZE"),
-            sniff_bytes=settings.getint("RESPONSE_GUARD_SNIFF_BYTES", cls.DEFAULT_SNIFF_BYTES),
+            sniff_bytes=settings.getint("RESPONSE_GUARD_SNIFF_BYTES"),
         )
         crawler.signals.connect(middleware.headers_received, signal=signals.headers_received)
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)

@@ -57,9 +57,6 @@ class CrawlLimitsMiddleware:
     ``limits/pages_truncated`` (pages whose further links were not followed).
     """
 
-    DEFAULT_CATEGORY_MAX_PAGES = 500
-    DEFAULT_PAGE_MAX_LINKS = 2_000
-
     def __init__(
         self, stats: StatsCollector, *, category_max_pages: int, page_max_links: int
     ) -> None:
@@ -78,10 +75,8 @@ class CrawlLimitsMiddleware:
         assert crawler.stats is not None
         return cls(
             crawler.stats,
-            category_max_pages=settings.getint(
-                "CATEGORY_MAX_PAGES", cls.DEFAULT_CATEGORY_MAX_PAGES
-            ),
-            page_max_links=settings.getint("PAGE_MAX_LINKS", cls.DEFAULT_PAGE_MAX_LINKS),
+            category_max_pages=settings.getint("CATEGORY_MAX_PAGES"),
+            page_max_links=settings.getint("PAGE_MAX_LINKS"),
         )
 
     def process_spider_output(

@@ -106,17 +106,13 @@ class RetryAfterMiddleware(RetryMiddleware):
     ``retry/waited_ms`` (total), besides ``RetryMiddleware``'s ``retry/*`` keys.
     """
 
-    DEFAULT_RETRY_AFTER_MAX = 60.0
-    DEFAULT_BACKOFF_BASE = 1.0
-    DEFAULT_BACKOFF_MAX = 30.0
-
     def __init__(
         self,
         settings: BaseSettings,
         *,
-        retry_after_max: float = DEFAULT_RETRY_AFTER_MAX,
-        backoff_base: float = DEFAULT_BACKOFF_BASE,
-        backoff_max: float = DEFAULT_BACKOFF_MAX,
+        retry_after_max: float,
+        backoff_base: float,
+        backoff_max: float,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -134,9 +130,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         settings = crawler.settings
         middleware = cls(
             settings,
-            retry_after_max=settings.getfloat("RETRY_AFTER_MAX", cls.DEFAULT_RETRY_AFTER_MAX),
-            backoff_base=settings.getfloat("RETRY_BACKOFF_BASE", cls.DEFAULT_BACKOFF_BASE),
-            backoff_max=settings.getfloat("RETRY_BACKOFF_MAX", cls.DEFAULT_BACKOFF_MAX),
+            retry_after_max=settings.getfloat("RETRY_AFTER_MAX"),
+            backoff_base=settings.getfloat("RETRY_BACKOFF_BASE"),
+            backoff_max=settings.getfloat("RETRY_BACKOFF_MAX"),
         )
         middleware.crawler = crawler
         return middleware

@@ -46,11 +46,7 @@ class CrawlDelayRobotsTxtMiddleware(RobotsTxtMiddleware):
     clamping), besides ``RobotsTxtMiddleware``'s ``robotstxt/*`` keys.
     """
 
-    DEFAULT_MAX_CRAWL_DELAY = 60.0
-
-    def __init__(
-        self, crawler: Crawler, *, max_crawl_delay: float = DEFAULT_MAX_CRAWL_DELAY
-    ) -> None:
+    def __init__(self, crawler: Crawler, *, max_crawl_delay: float) -> None:
         # The base class reads its own settings and raises NotConfigured when ROBOTSTXT_OBEY
         # is off; only this class's value is passed in plain.
         super().__init__(crawler)
@@ -64,9 +60,7 @@ class CrawlDelayRobotsTxtMiddleware(RobotsTxtMiddleware):
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(
             crawler,
-            max_crawl_delay=crawler.settings.getfloat(
-                "ROBOTSTXT_MAX_CRAWL_DELAY", cls.DEFAULT_MAX_CRAWL_DELAY
-            ),
+            max_crawl_delay=crawler.settings.getfloat("ROBOTSTXT_MAX_CRAWL_DELAY"),
         )
 
     def crawl_delay(self, slot_key: str) -> float:

@@ -58,7 +58,7 @@ class SchemaValidationPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("SCHEMA_VALIDATION_ENABLED", True):
+        if not crawler.settings.getbool("SCHEMA_VALIDATION_ENABLED"):
             raise NotConfigured("SCHEMA_VALIDATION_ENABLED is False")
         assert crawler.stats is not None
         return cls(crawler.stats)

@@ -16,6 +16,7 @@ from crawler.commands.crawl import state_dir_problem
 from crawler.state.lock import StateLock
 from crawler.state.sqlite import SQLiteState
 from sample_site.large import LargeSite
+from tests.crawlers import project_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,7 +141,7 @@ def test_a_second_crawl_on_a_busy_state_folder_is_refused(tmp_path: Path) -> Non
 def test_a_worker_of_a_distributed_crawl_does_not_look_at_state_dir(tmp_path: Path) -> None:
     # Workers starting together each probed the default STATE_DIR's lock, and one refused
     # because another was probing it at that moment.
-    settings = Settings({"STATE_DIR": str(tmp_path / "state")})
+    settings = Settings({**project_settings(), "STATE_DIR": str(tmp_path / "state")})
     with StateLock(tmp_path / "state"):
         assert state_dir_problem(settings) is not None
         settings.set("REDIS_URL", "redis://127.0.0.1:6379/0")

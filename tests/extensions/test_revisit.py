@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils.test import get_crawler
 
 from crawler.extensions.revisit import RevisitPolicy
 from crawler.revisit import DAY, TRUST_META, RevisitSettings, Trust, to_iso
 from crawler.state import ArticleState
 from crawler.state.sqlite import SQLiteState
+from tests.crawlers import project_crawler
 from tests.factories import article_url, category_url
 
 NOW = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)
@@ -19,7 +19,7 @@ SITEMAP = "https://articles.example/sitemap-1.xml"
 
 
 def policy(state: SQLiteState, **settings: float) -> RevisitPolicy:
-    stats = MemoryStatsCollector(get_crawler())
+    stats = MemoryStatsCollector(project_crawler())
     return RevisitPolicy(lambda: state, stats, RevisitSettings(**settings), lambda: NOW)  # type: ignore[arg-type]
 
 

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from crawler import settings as production
-from crawler.middlewares.retry import RetryAfterMiddleware
 from tests.hostile import server
 from tests.hostile.server import PAGES, PageSpec
 
@@ -44,9 +43,7 @@ RETRY_AFTER_SECONDS = 1
 RETRY_TIMES: int = production.RETRY_TIMES
 REDIRECT_MAX_TIMES: int = production.REDIRECT_MAX_TIMES
 DOWNLOAD_MAXSIZE: int = production.DOWNLOAD_MAXSIZE
-BACKOFF_BASE: float = getattr(
-    production, "RETRY_BACKOFF_BASE", RetryAfterMiddleware.DEFAULT_BACKOFF_BASE
-)
+BACKOFF_BASE: float = production.RETRY_BACKOFF_BASE
 
 #: Measured: about 20 s on 2 cores. A hang anywhere (a page, a retry wait, the endless
 #: listing) would take the crawl far beyond this; the run is killed then.

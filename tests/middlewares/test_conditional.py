@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from scrapy import Request
 from scrapy.http import Response
-from scrapy.utils.test import get_crawler
 
 from crawler.middlewares.conditional import ConditionalRequestMiddleware, NotModified
 from crawler.state import ArticleState
 from crawler.state.sqlite import SQLiteState
+from tests.crawlers import project_crawler
 
 URL = "http://127.0.0.1:8000/page.php?p=0000001"
 
 
 @pytest.fixture
 def middleware(crawl_state: SQLiteState) -> ConditionalRequestMiddleware:
-    crawler = get_crawler()
+    crawler = project_crawler()
     assert crawler.stats is not None
     crawl_state.save_article(
         ArticleState(

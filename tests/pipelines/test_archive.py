@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 import crawler as crawler_package
@@ -22,6 +21,7 @@ from crawler.items import Capture
 from crawler.pipelines.archive import ArchivePipeline
 from crawler.revisit import PURPOSES
 from crawler.schema import SCHEMA_VERSION
+from tests.crawlers import project_crawler
 from tests.factories import (
     article_dict,
     article_url,
@@ -44,7 +44,7 @@ class SiteSpider(Spider):
 
 
 def make_pipeline(tmp_path: Path, **settings: Any) -> tuple[ArchivePipeline, Crawler]:
-    crawler = get_crawler(SiteSpider, {"ARCHIVE_DIR": str(tmp_path / "archive"), **settings})
+    crawler = project_crawler(SiteSpider, {"ARCHIVE_DIR": str(tmp_path / "archive"), **settings})
     crawler.spider = SiteSpider.from_crawler(crawler, category="film-history")
     pipeline = ArchivePipeline.from_crawler(crawler)
     times: Iterator[datetime] = iter([STARTED, FINISHED])
@@ -85,8 +85,8 @@ def manifest_of(run_dir: Path) -> dict[str, Any]:
     return result
 
 
-def test_defaults_come_from_class_constants() -> None:
-    pipeline = ArchivePipeline.from_crawler(get_crawler(SiteSpider))
+def test_defaults_come_from_the_project_settings() -> None:
+    pipeline = ArchivePipeline.from_crawler(project_crawler(SiteSpider, {"STATE_ENABLED": False}))
     assert pipeline.root == Path("data/archive")
     assert pipeline.shard_items == 10_000
     assert pipeline.gzip is False

@@ -4,16 +4,16 @@ import logging
 
 import pytest
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
 from crawler.digests import content_key
 from crawler.pipelines.dedup import DedupPipeline, MemorySeenSet
+from tests.crawlers import project_crawler
 from tests.factories import article_dict, article_url, make_article, make_category_page
 
 
 @pytest.fixture
 def pipeline() -> DedupPipeline:
-    return DedupPipeline.from_crawler(get_crawler())
+    return DedupPipeline.from_crawler(project_crawler())
 
 
 def test_repeated_url_is_dropped(pipeline: DedupPipeline) -> None:

@@ -8,11 +8,11 @@ import logging
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.test import get_crawler
 
 from crawler.items import Article, Removed
 from crawler.pipelines.schema import SchemaValidationPipeline
 from crawler.settings import ITEM_PIPELINES
+from tests.crawlers import project_crawler
 from tests.factories import article_dict, article_url, make_article, make_category_page
 
 LAST_SEEN = "2025-08-06T09:00:00Z"
@@ -21,7 +21,7 @@ VERSIONED = {"version": 1, "content_hash": "0" * 64, "fetched_at": "2025-08-06T0
 
 @pytest.fixture
 def pipeline() -> SchemaValidationPipeline:
-    return SchemaValidationPipeline.from_crawler(get_crawler())
+    return SchemaValidationPipeline.from_crawler(project_crawler())
 
 
 def versioned(n: int = 1, **overrides: object) -> Article:
@@ -114,7 +114,7 @@ def test_other_items_pass_untouched(pipeline: SchemaValidationPipeline) -> None:
 def test_the_setting_switches_it_off() -> None:
     with pytest.raises(NotConfigured):
         SchemaValidationPipeline.from_crawler(
-            get_crawler(settings_dict={"SCHEMA_VALIDATION_ENABLED": False})
+            project_crawler(settings_dict={"SCHEMA_VALIDATION_ENABLED": False})
         )
 
 

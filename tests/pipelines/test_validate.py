@@ -4,10 +4,10 @@ import logging
 
 import pytest
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
 from crawler.coverage import Coverage
 from crawler.pipelines.validate import ValidatePipeline
+from tests.crawlers import project_crawler
 from tests.factories import article_dict, make_article, make_category_page
 
 REQUIRED = ("url", "id", "title", "published", "category", "body")
@@ -15,7 +15,7 @@ REQUIRED = ("url", "id", "title", "published", "category", "body")
 
 @pytest.fixture
 def pipeline() -> ValidatePipeline:
-    return ValidatePipeline.from_crawler(get_crawler())
+    return ValidatePipeline.from_crawler(project_crawler())
 
 
 def test_valid_article_passes(pipeline: ValidatePipeline) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse
-from scrapy.utils.test import get_crawler
 
 from crawler.digests import content_hash
 from crawler.items import Article, PageGone, Removed
 from crawler.pipelines.dedup import DuplicateContent
 from crawler.pipelines.version import Unchanged, VersionPipeline
 from crawler.state.sqlite import SQLiteState
+from tests.crawlers import project_crawler
 from tests.factories import article_url, make_article
 
 FETCHED = datetime(2025, 9, 1, 12, 0, 0, tzinfo=UTC)
@@ -22,7 +22,7 @@ FETCHED = datetime(2025, 9, 1, 12, 0, 0, tzinfo=UTC)
 
 @pytest.fixture
 def pipeline(crawl_state: SQLiteState) -> VersionPipeline:
-    crawler = get_crawler()
+    crawler = project_crawler()
     assert crawler.stats is not None
     return VersionPipeline(crawler.stats, crawl_state, clock=lambda: FETCHED)
 
@@ -122,7 +122,7 @@ def test_a_duplicate_copy_is_remembered_for_conditional_requests(
 
 
 def test_without_a_state_every_article_is_new() -> None:
-    crawler = get_crawler()
+    crawler = project_crawler()
     assert crawler.stats is not None
     stateless = VersionPipeline(crawler.stats, None, clock=lambda: FETCHED)
     for _ in range(2):

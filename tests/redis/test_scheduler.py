@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from scrapy import Request, Spider
-from scrapy.utils.test import get_crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler.fingerprint import CanonicalRequestFingerprinter
 from crawler.redis import dupefilter, queue
 from crawler.redis.scheduler import RedisScheduler
 from crawler.redis.state import RedisState
+from tests.crawlers import project_crawler
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -48,7 +48,9 @@ class Worker:
         self.state = RedisState(client, "test", name)
         self.state.heartbeat.acquire(5)
         self.state.begin_run("site", {}, NOW)
-        crawler = get_crawler(Quiet, {"REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter})
+        crawler = project_crawler(
+            Quiet, {"REQUEST_FINGERPRINTER_CLASS": CanonicalRequestFingerprinter}
+        )
         assert crawler.stats is not None
         self.in_progress: set[Request] = set()
         self.waker = Waker()

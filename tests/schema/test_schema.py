@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.utils.test import get_crawler
 
 import crawler.schema
 from crawler.archive.categories import category_record, merge_category_pages
@@ -28,6 +27,7 @@ from crawler.schema import (
     validators,
 )
 from crawler.state.sqlite import SQLiteState
+from tests.crawlers import project_crawler
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SHARED_EXPECTED = Path(__file__).parents[3] / "shared" / "site" / "expected"
@@ -49,7 +49,7 @@ def case(path: Path) -> str:
 
 
 def version_pipeline(state: SQLiteState | None = None) -> VersionPipeline:
-    stats = get_crawler().stats
+    stats = project_crawler().stats
     assert stats is not None
     return VersionPipeline(stats, state, clock=lambda: FETCHED)
 

@@ -6,7 +6,8 @@ from typing import Any, TypeVar
 import pytest
 from scrapy import Spider
 from scrapy.http import HtmlResponse, Request, TextResponse
-from scrapy.utils.test import get_crawler
+
+from tests.crawlers import project_crawler
 
 HTML = Path(__file__).parent / "html"
 S = TypeVar("S", bound=Spider)
@@ -19,7 +20,7 @@ def response(name: str, url: str) -> TextResponse:
 
 
 def make_spider(spider_cls: type[S], settings: dict[str, Any] | None = None, **kwargs: str) -> S:
-    crawler = get_crawler(spider_cls, settings)
+    crawler = project_crawler(spider_cls, settings)
     spider = spider_cls.from_crawler(crawler, **kwargs)
     crawler.spider = spider
     return spider
