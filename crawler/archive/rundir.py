@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
-
-from crawler.archive.atomic import fsync_dir
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -22,24 +19,3 @@ def run_dir_name(spider: str, started: datetime) -> str:
     'site-20250806T090500Z'
     """
     return f"{spider}-{to_utc(started):%Y%m%dT%H%M%SZ}"
-
-
-def create_run_dir(root: Path, spider: str, started: datetime) -> Path:
-    """Create and return a new, empty run folder under ``root``.
-
-    Two runs started within the same second get ``-2``, ``-3``... : an existing folder is never
-    reused, since the archive is append-only. ``mkdir`` without ``exist_ok`` makes the check
-    and the creation one step, so concurrent runs cannot claim the same folder.
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    base = run_dir_name(spider, started)
-    attempt = 1
-    while True:
-        candidate = root / (base if attempt == 1 else f"{base}-{attempt}")
-        try:
-            candidate.mkdir()
-        except FileExistsError:
-            attempt += 1
-            continue
-        fsync_dir(root)
-        return candidate
