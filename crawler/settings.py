@@ -153,6 +153,8 @@ EXTENSIONS = {
     "crawler.extensions.state.CrawlStateExtension": 10,
     "crawler.extensions.revisit.RevisitPolicy": 15,
     "crawler.extensions.alarms.DriftAlarms": 20,
+    # After the drift alarms: a finished run accounts for every article its sitemaps list.
+    "crawler.extensions.accounting.Accounting": 25,
     # AutoThrottle that never goes below robots.txt's Crawl-delay and counts a 304 as a 200.
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.throttle.CrawlDelayAutoThrottle": 0,

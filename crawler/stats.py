@@ -61,6 +61,9 @@ RECOVERED_KEY = "state/recovered_records"
 # --- extensions.alarms ---
 #: Stats key holding the run's alarms (a list of ``Alarm``).
 ALARMS_KEY = "alarms"
+#: Articles the sitemaps list that a finished run did not account for
+#: (``crawler.extensions.accounting``): the manifest's ``counts.unaccounted``.
+UNACCOUNTED_KEY = "accounting/unaccounted"
 
 # --- extensions.revisit ---
 #: Stats keys.

@@ -21,6 +21,7 @@ from crawler.stats import (
     DUPLICATE_CONTENT_KEY,
     DUPLICATE_URL_KEY,
     PAGES_FAILED_PREFIX,
+    UNACCOUNTED_KEY,
     WRITTEN_KEY,
     with_prefix,
 )
@@ -63,6 +64,8 @@ class Counts:
     duplicate_contents: int = 0
     dropped: Mapping[str, int] = field(default_factory=dict)
     pages_failed: Mapping[str, int] = field(default_factory=dict)
+    #: Articles the sitemaps list that the run did not account for: 0 in a complete run.
+    unaccounted: int = 0
 
     @classmethod
     def from_stats(cls, stats: Mapping[str, Any], categories_written: int) -> Counts:
@@ -79,6 +82,7 @@ class Counts:
             duplicate_contents=int(stats.get(DUPLICATE_CONTENT_KEY, 0)),
             dropped=with_prefix(stats, DROPPED_PREFIX),
             pages_failed=with_prefix(stats, PAGES_FAILED_PREFIX),
+            unaccounted=int(stats.get(UNACCOUNTED_KEY, 0)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +94,7 @@ class Counts:
             "duplicates": {"url": self.duplicate_urls, "content": self.duplicate_contents},
             "dropped": _sorted(self.dropped),
             "pages_failed": _sorted(self.pages_failed),
+            "unaccounted": self.unaccounted,
         }
 
 

@@ -8,8 +8,8 @@ folder, and when the drift alarms fire, all of which Scrapy would report as succ
 Exit statuses (README lists them too): 0 success; 1 the archive could not be written, or the
 crawl could not start; 2 bad input; 3 the state folder is in use by another crawl; 4 the site
 could not be reached, or nearly every request failed; 5 many article pages yielded no record;
-6 a field's coverage fell well below the previous run's. A state folder made for another site
-is bad input (2).
+6 a field's coverage fell well below the previous run's; 7 a finished run did not account for
+every article its sitemaps list. A state folder made for another site is bad input (2).
 """
 
 from __future__ import annotations

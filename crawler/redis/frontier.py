@@ -72,12 +72,17 @@ end
 _DONE = """
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then
   redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('HDEL', KEYS[3], ARGV[1])
+  local key = redis.call('HGET', KEYS[3], ARGV[1])
+  if key then
+    redis.call('SADD', KEYS[4], key)
+    redis.call('HDEL', KEYS[3], ARGV[1])
+  end
 end
 """
 
 _DONE_KEY = """
 redis.call('HSET', KEYS[1], ARGV[1], redis.call('GET', KEYS[2]) or 0)
+redis.call('SADD', KEYS[3], ARGV[1])
 """
 
 _REQUEUE = """
@@ -177,7 +182,7 @@ class RedisFrontier:
     def done(self, fingerprint: bytes, ticket: int) -> None:
         keys = self.keys
         self._done(
-            keys=[keys.in_flight(self.worker), keys.entries, keys.page_keys],
+            keys=[keys.in_flight(self.worker), keys.entries, keys.page_keys, keys.finished],
             args=[ticket],
             client=self._pipeline,
         )
@@ -185,7 +190,7 @@ class RedisFrontier:
     def done_key(self, key: str) -> None:
         # Tickets are given in order: those queued so far for the page are skipped when taken
         # (or queued again from a dead worker); a later request for it is not.
-        self._done_key(keys=[self.keys.done_keys, self.keys.seq], args=[key])
+        self._done_key(keys=[self.keys.done_keys, self.keys.seq, self.keys.finished], args=[key])
 
     def requeue_in_flight(self) -> int:
         """This worker's own requests left in flight by its previous process."""

@@ -187,6 +187,11 @@ class RunKeys:
         """Hash: page key -> the last ticket given when its record was recovered."""
         return f"{self.base}:donekeys"
 
+    @property
+    def finished(self) -> str:
+        """Set: page keys of the article requests the run finished (``unaccounted``)."""
+        return f"{self.base}:finished"
+
     def in_flight(self, worker: str) -> str:
         """Hash: ticket -> queue score, for the requests a worker has taken."""
         return f"{self.base}:inflight:{worker}"
@@ -226,6 +231,7 @@ class RunKeys:
             self.entries,
             self.page_keys,
             self.done_keys,
+            self.finished,
             self.urls,
             self.categories,
             self.categories_writer,

@@ -240,6 +240,12 @@ class CrawlState(Protocol):
         """Article key -> lastmod of every entry of ``sitemap`` as last read."""
         ...
 
+    def unaccounted(self) -> list[str]:
+        """The keys of the articles the sitemaps list (as last read whole) that the state
+        has never archived nor remembered, and for which the current run finished no request:
+        articles a finished run lost track of. In key order."""
+        ...
+
     def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
         """``sitemap`` was read whole and lists ``entries`` (article key -> lastmod): they
         replace what it listed before."""

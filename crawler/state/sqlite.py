@@ -29,7 +29,7 @@ from crawler.coverage import Coverage
 from crawler.items import Category, ListingPage
 from crawler.state import ArticleState, Freshness, Run, SitemapState
 from crawler.state.lock import StateLock
-from crawler.state.sqlite_frontier import SQLiteClaims, SQLiteFrontier
+from crawler.state.sqlite_frontier import DONE, SQLiteClaims, SQLiteFrontier
 from crawler.state.sqlite_schema import ARTICLE_COLUMNS, DB_FILE, LIVE, RUN_TABLES, connect
 
 # DB_FILE is defined with the tables; callers find it here, with the state whose file it is.
@@ -276,6 +276,16 @@ class SQLiteState:
             "SELECT key, lastmod FROM sitemap_entries WHERE sitemap = ?", (sitemap,)
         )
         return {str(key): lastmod for key, lastmod in rows}
+
+    def unaccounted(self) -> list[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT e.key FROM sitemap_entries e "
+            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.key = e.key) "
+            "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.key = e.key AND f.state = ?) "
+            "ORDER BY e.key",
+            (DONE,),
+        )
+        return [str(key) for (key,) in rows]
 
     def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
         self._db.execute("DELETE FROM sitemap_entries WHERE sitemap = ?", (sitemap,))

@@ -32,6 +32,7 @@ def make_manifest(**overrides: Any) -> Manifest:
             duplicate_contents=1,
             dropped={"missing_title": 1, "bad_published": 2},
             pages_failed={"503": 1, "404": 2},
+            unaccounted=1,
         ),
         "shards": [
             DataFile("articles-00001.jsonl", 2, "a" * 64),
@@ -68,6 +69,7 @@ def test_to_dict_has_the_documented_shape() -> None:
             "duplicates": {"url": 2, "content": 1},
             "dropped": {"bad_published": 2, "missing_title": 1},
             "pages_failed": {"404": 2, "503": 1},
+            "unaccounted": 1,
         },
         "coverage": {"pages": 40, "fields": {"summary": 0.95, "title": 1.0}},
         "archive_coverage": {"pages": 300, "fields": {"summary": 0.9, "title": 1.0}},

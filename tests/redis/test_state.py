@@ -447,3 +447,15 @@ def test_nothing_of_the_run_is_there_before_it_is_begun(redis_client: Redis) -> 
     state = RedisState(redis_client, PREFIX, "w1")
     with pytest.raises(StateError, match="no run"):
         _ = state.frontier
+
+
+def test_unaccounted_are_listed_articles_neither_known_nor_finished(state: RedisState) -> None:
+    state.save_sitemap_entries("/sitemap.xml", {f"/page.php?p={n}": None for n in (1, 2, 3, 4, 5)})
+    state.save_article(article("/page.php?p=1"))  # archived (or left for later)
+    state.frontier.add(b"b", 0, lambda: ("/page.php?p=2", b"r"), force=False)
+    state.frontier.add(b"c", 0, lambda: ("/page.php?p=3", b"r"), force=False)
+    taken = state.frontier.pop()  # the last queued first: p=3
+    assert taken is not None
+    state.frontier.done(taken.fingerprint, taken.ticket)  # finished, whatever its outcome
+    state.frontier.done_key("/page.php?p=4")  # its record recovered from a dead worker's shard
+    assert state.unaccounted() == ["/page.php?p=2", "/page.php?p=5"]

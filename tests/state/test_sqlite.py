@@ -219,3 +219,14 @@ def test_a_damaged_database_is_refused_with_its_path(tmp_path: Path) -> None:
     (tmp_path / DB_FILE).write_bytes(b"not a database" * 100)
     with pytest.raises(StateError, match=DB_FILE):
         SQLiteState(tmp_path)
+
+
+def test_unaccounted_are_listed_articles_neither_known_nor_finished(state: SQLiteState) -> None:
+    state.save_sitemap_entries("/sitemap.xml", {f"/page.php?p={n}": None for n in (1, 2, 3, 4)})
+    state.save_article(article("/page.php?p=1"))  # archived (or left for later)
+    state.frontier.add(b"b", 0, entry(b"b", "/page.php?p=2"), force=False)
+    taken = state.frontier.pop()
+    assert taken is not None
+    state.frontier.done(taken.fingerprint, taken.ticket)  # finished, whatever its outcome
+    state.frontier.add(b"c", 0, entry(b"c", "/page.php?p=3"), force=False)  # still queued
+    assert state.unaccounted() == ["/page.php?p=3", "/page.php?p=4"]
