@@ -78,11 +78,12 @@ def test_unfinished_runs_count_unless_excluded(tmp_path: Path) -> None:
 
 
 def test_a_finished_run_is_read_as_its_manifest_lists_it(tmp_path: Path) -> None:
-    run = write_run(tmp_path, RUN_1, [article(1)])
+    archive = tmp_path / "archive"
+    run = write_run(archive, RUN_1, [article(1)])
     write_run(tmp_path / "other", RUN_1, [article(9)])
     (tmp_path / "other" / RUN_1 / "articles-00001.jsonl").rename(run / "articles-00002.jsonl")
 
-    assert versions(iter_records(tmp_path)) == {"0000001": 1}
+    assert versions(iter_records(archive)) == {"0000001": 1}
 
 
 def test_removed_articles_are_skipped_with_latest(tmp_path: Path) -> None:
@@ -142,7 +143,7 @@ def test_a_reparse_follows_its_source_run(tmp_path: Path) -> None:
     reparsed = [{**article(n), "title": "Reparsed.", "reparsed_from": RUN_1} for n in (1, 2)]
     write_run(tmp_path, f"reparse-{RUN_1}-20261124T000000Z", reparsed)
 
-    [record] = iter_records(tmp_path)
+    [record] = iter_records(tmp_path, reparsed=True)
 
     assert record["id"] == "0000001"
     assert record["title"] == "Reparsed."
