@@ -24,6 +24,7 @@ from scrapy.http import Headers, HtmlResponse
 
 from crawler import settings as defaults
 from crawler import urls
+from crawler.archive.folders import run_name_of
 from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.rundir import run_dir_name
@@ -42,7 +43,7 @@ CRAWL_FIELDS: tuple[str, ...] = ("version", "fetched_at", "previous_hash", "chan
 
 
 class ReparseError(ValueError):
-    """The folder cannot be reparsed (not a finished run, no WARC files)."""
+    """The folder cannot be reparsed (a reparse folder, not a finished run, no WARC files)."""
 
 
 @dataclass
@@ -106,6 +107,14 @@ def _coverage(records: list[Mapping[str, Any]]) -> Coverage:
 
 def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
     """Reparse the finished run folder ``source`` into a new run folder beside it."""
+    name = run_name_of(source)
+    if name is not None and name.source is not None:
+        # Its records are its source's, extracted again: reparsing the source gives the same
+        # records with today's extraction, under a name that says which run they are.
+        raise ReparseError(
+            f"{source} is a reparse folder: reparse its source run, "
+            f"{source.parent / name.source}, instead"
+        )
     manifest_path = source / MANIFEST_FILE
     if not manifest_path.exists():
         raise ReparseError(f"{source} is not a finished run (no {MANIFEST_FILE})")

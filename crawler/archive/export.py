@@ -27,7 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
-from crawler.archive.reader import ARTICLE, iter_records, run_folders, url_article_id
+from crawler.archive.folders import NotAnArchive, find_archive
+from crawler.archive.reader import ARTICLE, iter_records, url_article_id
 from crawler.archive.shards import encode_record
 
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl")
@@ -301,8 +302,8 @@ def _check(archive_dir: Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: {', '.join(FORMATS)}")
     try:
-        run_folders(archive_dir)
-    except (FileNotFoundError, NotADirectoryError) as exc:
+        find_archive(archive_dir)
+    except NotAnArchive as exc:
         raise ExportError(str(exc)) from None
     if fmt == "parquet":
         try:
@@ -324,9 +325,10 @@ def export(
     ``out`` as ``fmt`` (``parquet``, ``csv`` or ``jsonl``), and with ``edges`` the related
     links as an edge table (``EDGE_COLUMNS``) in the same format.
 
-    ``ExportError`` before anything is written for a missing archive folder, an unknown
-    format, pyarrow missing for Parquet, or an output path that cannot be written. An
-    existing output is replaced only once the new one is complete."""
+    ``ExportError`` before anything is written for a folder that is not an archive
+    (``crawler.archive.folders``), an unknown format, pyarrow missing for Parquet, or an
+    output path that cannot be written. An existing output is replaced only once the new one
+    is complete. Reparse folders are left out, as ``iter_records`` leaves them."""
     archive = Path(archive_dir)
     _check(archive, fmt)
     out_path, edges_path = Path(out), Path(edges) if edges is not None else None

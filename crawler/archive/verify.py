@@ -1,5 +1,8 @@
 """Check archive runs against their manifests: every completed file's sha256 and record count,
-and that every line is one JSON object. No Scrapy needed; ``scrapy verify`` wraps it."""
+and that every line is one JSON object. No Scrapy needed; ``scrapy verify`` wraps it.
+
+Every run folder of the archive is checked, reparse folders included (their files are
+checked like any run's); which folders those are is ``crawler.archive.folders``' decision."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.archive.folders import Archive, find_archive
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.warc import complete_length
 
@@ -31,19 +35,12 @@ class Finding:
         return f"{'DAMAGED' if self.damaged else 'note'}: {self.path}: {self.message}"
 
 
-def runs_in(path: Path) -> list[Path]:
-    """``path`` itself if it is a run folder, else the run folders directly inside it."""
-    if (path / MANIFEST_FILE).exists():
-        return [path]
-    return sorted(child for child in path.iterdir() if child.is_dir())
-
-
-def verify(path: Path) -> list[Finding]:
-    """Every finding for the run folder or archive folder ``path``."""
-    if not path.is_dir():
-        return [Finding(path, "not a directory")]
+def verify(path: Path | Archive) -> list[Finding]:
+    """Every finding for the folders of the archive at ``path`` (or the one run or reparse
+    folder ``path`` is); ``NotAnArchive`` if ``path`` is neither."""
+    archive = path if isinstance(path, Archive) else find_archive(path)
     findings: list[Finding] = []
-    for run in runs_in(path):
+    for run in (*archive.runs, *archive.reparses):
         findings.extend(verify_run(run))
     return findings
 

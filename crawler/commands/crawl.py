@@ -5,6 +5,11 @@ crawler; an archivist's cron job needs one clear line and a non-zero exit instea
 non-zero when the archive could not be written (disk full), when another crawl holds the state
 folder, and when the drift alarms fire, all of which Scrapy would report as success.
 
+Input is refused before Scrapy logs anything: its version banner comes with the crawler
+process, so the command makes that process itself, once the checks have passed. A request
+that could not reach the site is logged on stderr without a traceback
+(``crawler.commands.stderr_log``).
+
 Exit statuses (README lists them too): 0 success; 1 the archive could not be written, or the
 crawl could not start; 2 bad input; 3 the state folder is in use by another crawl; 4 the site
 could not be reached, or nearly every request failed; 5 many article pages yielded no record;
@@ -19,12 +24,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.exceptions import UsageError
-from scrapy.settings import BaseSettings
+from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess, CrawlerProcessBase
+from scrapy.settings import BaseSettings, Settings
+from scrapy.spiderloader import get_spider_loader
 
 from crawler.archive.report import summary
 from crawler.clock import parse_clock
+from crawler.commands.stderr_log import quiet_infrastructure_tracebacks
 from crawler.extensions.alarms import Alarm
 from crawler.extensions.state import archive_enabled, spider_origin
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
@@ -38,6 +46,7 @@ from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_
 BAD_INPUT = 2
 #: Exit status when another crawl holds the state folder.
 STATE_BUSY = 3
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 
 def _state_folder(settings: BaseSettings, origin: str | None) -> Path | None:
@@ -93,16 +102,32 @@ def archive_dir_problem(settings: BaseSettings) -> str | None:
     return None
 
 
+def crawler_process(settings: Settings) -> CrawlerProcessBase:
+    """The process ``scrapy.cmdline.execute`` would make for ``settings`` (the asyncio one for
+    the asyncio reactor, the project's), which logs Scrapy's banner."""
+    asyncio = settings["TWISTED_REACTOR"] == ASYNCIO_REACTOR
+    if (asyncio and not settings.getbool("FORCE_CRAWLER_PROCESS")) or not settings.getbool(
+        "TWISTED_REACTOR_ENABLED"
+    ):
+        return AsyncCrawlerProcess(settings)
+    return CrawlerProcess(settings)
+
+
 class Command(ScrapyCrawlCommand):
+    # Made in run(), after the checks: making it logs Scrapy's banner.
+    requires_crawler_process = False
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
         if len(args) != 1:
             super().run(args, opts)
             return
-        assert self.crawler_process is not None and self.settings is not None
+        spiders = get_spider_loader(self.settings)
         try:
-            spider_cls = self.crawler_process.spider_loader.load(args[0])
+            spider_cls = spiders.load(args[0])
         except KeyError:
-            raise UsageError(f"no spider named {args[0]!r}", print_help=False) from None
+            self._refuse(f"scrapy crawl: no spider named {args[0]!r}: {', '.join(spiders.list())}")
+            return
         try:
             # Spiders check their arguments in __init__; building one here costs nothing.
             spider = spider_cls(**opts.spargs)
@@ -119,7 +144,10 @@ class Command(ScrapyCrawlCommand):
         if problem := site_problem(self.settings, origin):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
             return
+        self.crawler_process = crawler_process(self.settings)
         crawler = self._create_crawler(spider_cls)
+        # Connected, not called: the crawl installs the log handler again as it starts.
+        crawler.signals.connect(quiet_infrastructure_tracebacks, signal=signals.engine_started)
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}

@@ -4,6 +4,7 @@ for bad input (2), a busy state folder (3) and a site that cannot be reached (4)
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from crawler.commands.crawl import state_dir_problem
 from crawler.state.lock import StateLock
 from crawler.state.sqlite import SQLiteState
 from sample_site.large import LargeSite
+from tests.commands.as_typed import project_folder, scrapy
 from tests.crawlers import project_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,3 +167,87 @@ def test_a_crawl_without_the_archive_pipeline_writes_nothing_and_finishes_its_ru
         assert run.id == 3 and not run.resumed  # both runs finished
     finally:
         state.close()
+
+
+# ---- as typed, from a project folder: the exact lines -----------------------------------------
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["site", "-a", "start_url=ftp://127.0.0.1:8765/"],
+            "error: scrapy crawl site: start_url must be an absolute http(s) URL, "
+            "got 'ftp://127.0.0.1:8765/'",
+        ),
+        (
+            ["site", "-a", "start_url=http://127.0.0.1:8765/", "-a", "depth=2"],
+            "error: scrapy crawl site: spider 'site' does not accept argument(s) depth "
+            "(accepted: start_url)",
+        ),
+        (["sitee"], "error: scrapy crawl: no spider named 'sitee': article, category, site"),
+        (
+            ["site", "-a", "start_url=http://127.0.0.1:8765/", "-s", "CRAWL_CLOCK=yesterday"],
+            "error: scrapy crawl site: CRAWL_CLOCK must be an ISO 8601 time with a zone, e.g. "
+            "2026-03-01T03:00:00Z, not 'yesterday'",
+        ),
+        (
+            ["site", "-a", "start_url=http://127.0.0.1:8765/", "-s", "ARCHIVE_DIR=scrapy.cfg/x"],
+            "error: scrapy crawl site: ARCHIVE_DIR 'scrapy.cfg/x' is not writable: Not a directory",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_before_scrapy_s_banner(
+    tmp_path: Path, args: list[str], line: str
+) -> None:
+    result = scrapy(project_folder(tmp_path), "crawl", *args)
+    assert (result.returncode, result.stdout, result.stderr.splitlines()) == (2, "", [line])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["scrapy.cfg"]
+
+
+def test_a_busy_state_folder_is_one_line_before_the_banner(tmp_path: Path) -> None:
+    project = project_folder(tmp_path)
+    with StateLock(project / "state"):
+        result = scrapy(
+            project,
+            "crawl",
+            "site",
+            "-a",
+            "start_url=http://127.0.0.1:8765/",
+            "-s",
+            "STATE_DIR=state",
+        )
+    assert (result.returncode, result.stdout) == (3, "")
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: scrapy crawl site: STATE_DIR 'state' is in use by another crawl")
+
+
+def test_an_unreachable_site_is_one_error_line_with_no_traceback(tmp_path: Path) -> None:
+    start = f"start_url=http://127.0.0.1:{closed_port()}/"
+    project = project_folder(tmp_path)
+    result = scrapy(project, "crawl", "site", "-a", start, "-s", "RETRY_TIMES=0")
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[-1] == (
+        "error: scrapy crawl site: the site could not be reached: 3 requests, no response "
+        "(DownloadConnectionRefusedError: 3)"
+    )
+    # The summary counts the three failed requests the error line counts, robots.txt's too.
+    assert (
+        "  pages failed: DownloadConnectionRefusedError: 3; items dropped: none; duplicates: 0"
+        in lines
+    )
+    logged = scrapy(
+        project, "crawl", "site", "-a", start, "-s", "RETRY_TIMES=0", "-s", "LOG_FILE=crawl.log"
+    )
+    assert logged.returncode == 4 and "Traceback" not in logged.stderr
+    assert "Traceback" in (project / "crawl.log").read_text()
