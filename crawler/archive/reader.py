@@ -100,7 +100,7 @@ def url_article_id(url: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class RunFolder:
+class StoredRun:
     """A run folder as the reader sees it: its completed shards and categories file."""
 
     path: Path
@@ -126,7 +126,7 @@ def _shard_number(path: Path) -> int:
     return int(match[1]) if match else 0
 
 
-def _run_folder(path: Path) -> RunFolder:
+def _run_folder(path: Path) -> StoredRun:
     name = run_name(path.name)
     reparse_of = name.source if name is not None else None
     manifest_path = path / MANIFEST_FILE
@@ -135,14 +135,14 @@ def _run_folder(path: Path) -> RunFolder:
             (child for child in path.iterdir() if SHARD_NAME.fullmatch(child.name)),
             key=_shard_number,
         )
-        return RunFolder(path, tuple(published), None, 0, finished=False, reparse_of=reparse_of)
+        return StoredRun(path, tuple(published), None, 0, finished=False, reparse_of=reparse_of)
     try:
         manifest = json.loads(manifest_path.read_bytes())
         shards = tuple(path / str(entry["name"]) for entry in manifest["shards"])
         categories = manifest.get("categories") or {}
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{manifest_path}: unreadable manifest: {exc}") from exc
-    return RunFolder(
+    return StoredRun(
         path,
         shards,
         path / str(categories["name"]) if categories.get("name") else None,
@@ -154,7 +154,7 @@ def _run_folder(path: Path) -> RunFolder:
 
 def run_folders(
     archive_dir: str | os.PathLike[str], *, unfinished: bool = True, reparsed: bool = False
-) -> list[RunFolder]:
+) -> list[StoredRun]:
     """The run folders of ``archive_dir`` (or ``archive_dir`` itself if it is a run or reparse
     folder), in run order; with ``reparsed``, each run's latest finished reparse too.
     ``NotAnArchive`` (``NoSuchFolder``, a ``FileNotFoundError``, when nothing is there) for a
@@ -249,7 +249,7 @@ def _identity(record: dict[str, Any]) -> tuple[Any, ...]:
     return (record.get("type"), article_key(record), record.get("version"), moment)
 
 
-def _every(runs: Sequence[RunFolder]) -> Iterator[dict[str, Any]]:
+def _every(runs: Sequence[StoredRun]) -> Iterator[dict[str, Any]]:
     """Every record of ``runs`` in order, each once: a source run's records that its reparse,
     read with it, holds again are left out."""
     reparses = {run.reparse_of: run for run in runs if run.reparse_of is not None}
@@ -261,7 +261,7 @@ def _every(runs: Sequence[RunFolder]) -> Iterator[dict[str, Any]]:
                 yield record
 
 
-def _categories(runs: Sequence[RunFolder], *, latest: bool) -> Iterator[dict[str, Any]]:
+def _categories(runs: Sequence[StoredRun], *, latest: bool) -> Iterator[dict[str, Any]]:
     # A reparse's categories are a copy of its source's, read in their place.
     sources = {run.path.name for run in runs}
     with_categories = [
@@ -281,7 +281,7 @@ def _categories(runs: Sequence[RunFolder], *, latest: bool) -> Iterator[dict[str
 
 
 def _latest(
-    runs: Sequence[RunFolder], *, want_articles: bool, want_removed: bool
+    runs: Sequence[StoredRun], *, want_articles: bool, want_removed: bool
 ) -> Iterator[dict[str, Any]]:
     shards: list[Path] = []
     starts: list[int] = []  # position of each shard's first line
