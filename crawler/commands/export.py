@@ -3,7 +3,8 @@ the latest version of every article, and optionally the related-link graph as an
 
 Exit statuses: 0 written; 1 the export could not be made (no such archive folder, pyarrow
 missing for Parquet, an output path that cannot be written, an unreadable shard); 2 usage
-errors (a missing argument, an unknown format).
+errors (a missing argument, an unknown format). On a terminal, a bar on stderr follows the
+articles written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.archive.export import FORMATS, ExportError, export
+from crawler.progress import bar
 
 
 class Command(ScrapyCommand):
@@ -47,7 +49,14 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give one archive folder (or run folder)", print_help=False)
         try:
-            outcome = export(Path(args[0]), Path(opts.out), opts.format, edges=opts.related_edges)
+            with bar("export", "articles") as progress:
+                outcome = export(
+                    Path(args[0]),
+                    Path(opts.out),
+                    opts.format,
+                    edges=opts.related_edges,
+                    progress=progress,
+                )
         except (ExportError, OSError, ValueError) as exc:
             print(f"error: scrapy export: {exc}", file=sys.stderr)
             self.exitcode = 1

@@ -1,5 +1,6 @@
 """``scrapy verify <archive_dir>``: recompute every completed file's sha256 and record count
-against its run's manifest, check each line parses, exit non-zero naming any damaged file."""
+against its run's manifest, check each line parses, exit non-zero naming any damaged file.
+On a terminal, a bar on stderr follows the bytes hashed."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.archive.verify import runs_in, verify
+from crawler.progress import bar
 
 
 class Command(ScrapyCommand):
@@ -28,7 +30,8 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give one archive folder or run folder")
         path = Path(args[0])
-        findings = verify(path)
+        with bar("verify", "B", sizes=True) as progress:
+            findings = verify(path, progress)
         for finding in findings:
             print(finding, file=sys.stderr if finding.damaged else sys.stdout)
         damaged = [finding for finding in findings if finding.damaged]
