@@ -63,7 +63,7 @@ class Snapshot:
     >>> line = Snapshot.of({"articles/new": 3, "pages/failed/404": 1, "sitemap/articles_listed": 9,
     ...                     "revisit/skipped/lastmod_unchanged": 4})
     >>> line.done, line.total
-    (4, 5)
+    (3, 5)
     >>> line.postfix(2.5)
     '3 new, 0 changed, 0 unchanged, 1 failed; 0 pages, 2.5 req/s'
     """
@@ -99,10 +99,10 @@ class Snapshot:
 
     @property
     def done(self) -> int:
-        """Articles the run is done with: checked, failed or dropped. Failed pages count
-        whatever they were: few are not articles, and the count only tells how far the crawl
-        has got."""
-        return self.new + self.changed + self.unchanged + self.failed + self.other
+        """Articles the run is done with: checked, removed or dropped. Not the failed pages,
+        which are shown on their own: their count does not say which were articles (a crawl
+        whose articles failed ends short of 100 %, by as many)."""
+        return self.new + self.changed + self.unchanged + self.other
 
     @property
     def total(self) -> int | None:
@@ -169,12 +169,16 @@ class CrawlProgress:
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
+        self.show()
+        self._loop = create_looping_call(self.update)
+        self._loop.start(self.interval, now=True)
+
+    def show(self) -> None:
+        """Draw the line, with the console's log lines written above it from now on."""
         self._bar = self._shown.enter_context(
             progress.open_bar("crawl", "articles", bar_format=COUNTING)
         )
         self._shown.enter_context(progress.logs_above())
-        self._loop = create_looping_call(self.update)
-        self._loop.start(self.interval, now=True)
 
     def update(self) -> None:
         bar = self._bar
@@ -192,5 +196,9 @@ class CrawlProgress:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self.update()
+        self.hide()
+
+    def hide(self) -> None:
+        """Leave the line as it last was, and the log lines to the console again."""
         self._bar = None
         self._shown.close()
