@@ -36,6 +36,7 @@ from crawler.stats import (
     RESPONSES_KEY,
     SITEMAP_LISTED_KEY,
     UNCHANGED_KEY,
+    with_prefix,
 )
 
 #: Seconds of requests the requests/s figure is taken over: recent enough to show a crawl
@@ -51,9 +52,7 @@ WITH_TOTAL = (
 
 
 def _sum(stats: Mapping[str, Any], prefix: str) -> int:
-    return sum(
-        value for key, value in stats.items() if key.startswith(prefix) and isinstance(value, int)
-    )
+    return sum(with_prefix(stats, prefix).values())
 
 
 @dataclass(frozen=True, slots=True)

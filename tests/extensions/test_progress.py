@@ -11,7 +11,6 @@ import sys
 import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import MemoryStatsCollector
-from scrapy.utils.test import get_crawler
 
 from crawler.extensions.progress import CrawlProgress, RequestRate, Snapshot
 from crawler.stats import (
@@ -23,6 +22,7 @@ from crawler.stats import (
     SITEMAP_LISTED_KEY,
     UNCHANGED_KEY,
 )
+from tests.crawlers import project_crawler
 
 
 class Terminal(io.StringIO):
@@ -77,13 +77,13 @@ def test_requests_a_second_over_the_last_ten_seconds() -> None:
 def test_not_drawn_when_stderr_is_not_a_terminal() -> None:
     # pytest captures stderr: not a terminal, as under cron.
     with pytest.raises(NotConfigured):
-        CrawlProgress.from_crawler(get_crawler(settings_dict={"PROGRESS_ENABLED": "auto"}))
+        CrawlProgress.from_crawler(project_crawler(settings_dict={"PROGRESS_ENABLED": "auto"}))
 
 
 def test_not_drawn_when_switched_off_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stderr", Terminal())
     with pytest.raises(NotConfigured):
-        CrawlProgress.from_crawler(get_crawler(settings_dict={"PROGRESS_ENABLED": False}))
+        CrawlProgress.from_crawler(project_crawler(settings_dict={"PROGRESS_ENABLED": False}))
 
 
 def test_the_line_shows_a_percentage_once_a_sitemap_said_how_many(
@@ -91,7 +91,7 @@ def test_the_line_shows_a_percentage_once_a_sitemap_said_how_many(
 ) -> None:
     screen = Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    stats = MemoryStatsCollector(get_crawler())
+    stats = MemoryStatsCollector(project_crawler())
     extension = CrawlProgress(stats, 0.5)
     extension.show()
     stats.set_value(NEW_KEY, 3)
