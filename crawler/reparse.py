@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,8 +105,13 @@ def _coverage(records: list[Mapping[str, Any]]) -> Coverage:
     )
 
 
-def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
-    """Reparse the finished run folder ``source`` into a new run folder beside it."""
+def reparse_run(
+    source: Path,
+    now: datetime | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Outcome:
+    """Reparse the finished run folder ``source`` into a new run folder beside it;
+    ``progress(done, total)`` is told the records done so far, of those its manifest lists."""
     name = run_name_of(source)
     if name is not None and name.source is not None:
         # Its records are its source's, extracted again: reparsing the source gives the same
@@ -132,7 +137,10 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
     stamp = {"reparsed_at": iso_utc(started), "reparsed_from": source.name}
     articles: list[Mapping[str, Any]] = []
     outcomes: Counter[str] = Counter()
-    for old in run_records(completed_shards(source)):
+    total = sum(int(entry["records"]) for entry in manifest.get("shards", []))
+    for done, old in enumerate(run_records(completed_shards(source)), start=1):
+        if progress is not None:
+            progress(done, total)
         if old.get("type") != "article" or not old.get("warc"):
             folder.write(old)
             outcome.copied += 1

@@ -35,6 +35,7 @@ from crawler.clock import parse_clock
 from crawler.commands.stderr_log import quiet_infrastructure_tracebacks
 from crawler.extensions.alarms import Alarm
 from crawler.extensions.state import archive_enabled, spider_origin
+from crawler.progress import wanted
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.state import StateError
 from crawler.state.lock import state_busy
@@ -88,6 +89,14 @@ def clock_problem(settings: BaseSettings) -> str | None:
     return None
 
 
+def progress_problem(settings: BaseSettings) -> str | None:
+    try:
+        wanted(settings.get("PROGRESS_ENABLED"))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def archive_dir_problem(settings: BaseSettings) -> str | None:
     """Why ``ARCHIVE_DIR`` cannot take a run, or ``None`` if it can."""
     if not archive_enabled(settings):
@@ -136,6 +145,9 @@ class Command(ScrapyCrawlCommand):
             return
         origin = spider_origin(spider) if isinstance(spider, ArchiveSpider) else None
         if problem := clock_problem(self.settings) or archive_dir_problem(self.settings):
+            self._refuse(f"scrapy crawl {args[0]}: {problem}")
+            return
+        if problem := progress_problem(self.settings):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
             return
         if problem := state_dir_problem(self.settings, origin):

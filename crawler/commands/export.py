@@ -4,7 +4,8 @@ the latest version of every article, and optionally the related-link graph as an
 Exit statuses: 0 written; 1 the export could not be made (pyarrow missing for Parquet, an
 output path that cannot be written, an unreadable shard); 2 bad input: a missing argument, an
 unknown format, a folder that is not an archive (nor one run folder of it), or an empty
-archive (an export of nothing would replace a good file with an empty one).
+archive (an export of nothing would replace a good file with an empty one). On a terminal, a
+bar on stderr follows the articles written.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.archive.export import FORMATS, ExportError, export
 from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.progress import bar
 
 
 class Command(ScrapyCommand):
@@ -52,7 +54,14 @@ class Command(ScrapyCommand):
             self.exitcode = NOT_AN_ARCHIVE
             return
         try:
-            outcome = export(archive, Path(opts.out), opts.format, edges=opts.related_edges)
+            with bar("export", "articles") as progress:
+                outcome = export(
+                    archive,
+                    Path(opts.out),
+                    opts.format,
+                    edges=opts.related_edges,
+                    progress=progress,
+                )
         except (ExportError, OSError, ValueError) as exc:
             print(f"error: scrapy export: {exc}", file=sys.stderr)
             self.exitcode = 1

@@ -5,6 +5,8 @@ file.
 Exit statuses: 0 intact; 1 a file is damaged; 2 the folder is not an archive (nor one run
 folder of it), or is an empty archive: verifying nothing is not a success, or a cron job
 pointed at an unmounted disk would be told its archive is fine every night.
+
+On a terminal, a bar on stderr follows the bytes hashed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.archive.verify import verify
 from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.progress import bar
 
 
 class Command(ScrapyCommand):
@@ -43,7 +46,8 @@ class Command(ScrapyCommand):
         if archive is None:
             self.exitcode = NOT_AN_ARCHIVE
             return
-        findings = verify(archive)
+        with bar("verify", "B", sizes=True) as progress:
+            findings = verify(archive, progress)
         for finding in findings:
             print(finding, file=sys.stderr if finding.damaged else sys.stdout)
         damaged = [finding for finding in findings if finding.damaged]
