@@ -160,7 +160,9 @@ class CrawlProgress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         if not progress.wanted(crawler.settings.get("PROGRESS_ENABLED")):
-            raise NotConfigured("no one is watching: stderr is not a terminal")
+            # Without a message: Scrapy logs a WARNING for a reason given, and a crawl under
+            # cron must say nothing of a display nobody asked for.
+            raise NotConfigured
         assert crawler.stats is not None
         extension = cls(crawler.stats, crawler.settings.getfloat("PROGRESS_INTERVAL"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
