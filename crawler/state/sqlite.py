@@ -279,10 +279,10 @@ class SQLiteState:
 
     def unaccounted(self) -> list[str]:
         rows = self._db.execute(
-            "SELECT DISTINCT e.key FROM sitemap_entries e "
-            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.key = e.key) "
-            "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.key = e.key AND f.state = ?) "
-            "ORDER BY e.key",
+            "SELECT l.key FROM run_listed l "
+            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.key = l.key) "
+            "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.key = l.key AND f.state = ?) "
+            "ORDER BY l.key",
             (DONE,),
         )
         return [str(key) for (key,) in rows]
@@ -292,6 +292,9 @@ class SQLiteState:
         self._db.executemany(
             "INSERT OR REPLACE INTO sitemap_entries (key, sitemap, lastmod) VALUES (?, ?, ?)",
             ((key, sitemap, lastmod) for key, lastmod in entries.items()),
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO run_listed (key) VALUES (?)", ((key,) for key in entries)
         )
 
     def sitemap(self, url: str) -> SitemapState | None:

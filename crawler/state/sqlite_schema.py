@@ -90,6 +90,8 @@ CREATE TABLE IF NOT EXISTS frontier (
 CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (priority DESC, seq DESC) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS frontier_key ON frontier (key) WHERE key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS run_urls (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+-- The articles the sitemaps this run read whole listed (what a finished run accounts for).
+CREATE TABLE IF NOT EXISTS run_listed (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS category_pages (
     seq INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -121,7 +123,7 @@ ARTICLE_COLUMNS = (
 LIVE = "version > 0 AND removed = 0"
 
 #: The current run's tables (``_SCHEMA``), emptied when a new run begins.
-RUN_TABLES = ("frontier", "run_urls", "category_pages")
+RUN_TABLES = ("frontier", "run_urls", "category_pages", "run_listed")
 
 
 def connect(path: Path) -> sqlite3.Connection:
