@@ -45,7 +45,7 @@ from crawler.coverage import Coverage
 from crawler.items import Category
 from crawler.revisit import TRUST_META, RevisitSettings, Trust, first_due, from_iso, to_iso
 from crawler.state import StateError
-from crawler.state.lock import LOCK_FILE, StateLock
+from crawler.state.lock import LOCK_FILE, StateBusy, StateLock
 from crawler.state.reconcile import reconcile
 from crawler.state.site import Site, write_site
 from crawler.state.sqlite import SQLiteState
@@ -272,22 +272,35 @@ def _finish_file(path: Path) -> None:
 def rebuild(site: ArchiveSite, folder: Path, settings: RevisitSettings, now: datetime) -> Rebuilt:
     """Rebuild the state in ``folder`` from ``site``'s runs; ``StateBusy`` if a crawl holds
     the folder."""
-    with StateLock(folder):
-        for stale in folder.glob(f"{BUILD_PREFIX}*"):
-            shutil.rmtree(stale, ignore_errors=True)  # a rebuild killed before its rename
-        build = Path(tempfile.mkdtemp(prefix=BUILD_PREFIX, dir=folder))
+    lock = StateLock(folder)
+    try:
+        lock.acquire()
+    except StateBusy:
+        holder = (folder / LOCK_FILE).read_text(encoding="utf-8", errors="replace").strip()
+        raise StateBusy(
+            f"STATE_DIR {str(folder)!r} is in use by a crawl ({holder or 'another process'}); "
+            "rebuild it once the crawl has finished"
+        ) from None
+    try:
+        return _rebuild(site, folder, settings, now)
+    finally:
+        lock.release()
+
+
+def _rebuild(site: ArchiveSite, folder: Path, settings: RevisitSettings, now: datetime) -> Rebuilt:
+    for stale in folder.glob(f"{BUILD_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)  # a rebuild killed before its rename
+    build = Path(tempfile.mkdtemp(prefix=BUILD_PREFIX, dir=folder))
+    try:
+        state = SQLiteState(build)
         try:
-            state = SQLiteState(build)
-            try:
-                _fill(state, site, settings, now)
-                rebuilt = Rebuilt(
-                    state.live_article_count(), len(state.removed_urls()), len(site.runs), None
-                )
-            finally:
-                state.close()
-            _finish_file(build / DB_FILE)
-            (build / LOCK_FILE).unlink()
-            aside = _replace(folder, build / DB_FILE, now)
+            _fill(state, site, settings, now)
+            articles, removed = state.live_article_count(), len(state.removed_urls())
         finally:
-            shutil.rmtree(build, ignore_errors=True)
-    return Rebuilt(rebuilt.articles, rebuilt.removed, rebuilt.runs, aside)
+            state.close()
+        _finish_file(build / DB_FILE)
+        (build / LOCK_FILE).unlink()
+        aside = _replace(folder, build / DB_FILE, now)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    return Rebuilt(articles, removed, len(site.runs), aside)
