@@ -31,7 +31,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -151,9 +151,26 @@ def _categories(runs: tuple[RunFolder, ...]) -> list[Category]:
     return []
 
 
-def _enter_runs(state: SQLiteState, runs: tuple[RunFolder, ...], now: datetime) -> Trust:
-    """Enter every run's records, in order; return the trust the last finished run left."""
-    trust = Trust()
+@dataclass(slots=True)
+class _Revisits:
+    """What the finished runs' manifests say of the revisit policy, the last one winning."""
+
+    #: The trust in the site's lastmod it left.
+    trust: Trust = field(default_factory=Trust)
+    #: The oldest last check of an archived article at its end: each was checked since.
+    verified_since: str | None = None
+
+    def read(self, manifest: Mapping[str, Any]) -> None:
+        if manifest.get("lastmod"):
+            self.trust = Trust.loads(json.dumps(manifest["lastmod"]))
+        freshness = manifest.get("freshness") or {}
+        if freshness.get("oldest_verified"):
+            self.verified_since = str(freshness["oldest_verified"])
+
+
+def _enter_runs(state: SQLiteState, runs: tuple[RunFolder, ...], now: datetime) -> _Revisits:
+    """Enter every run's records, in order; return what the finished ones said of revisits."""
+    revisits = _Revisits()
     for folder in runs:
         records: Iterator[dict[str, Any]] = run_records(list(folder.shards))
         manifest = _manifest(folder)
@@ -172,23 +189,26 @@ def _enter_runs(state: SQLiteState, runs: tuple[RunFolder, ...], now: datetime) 
         coverage = manifest.get("coverage") or {"pages": 0, "fields": {}}
         finished = manifest.get("finished_at") or manifest["started_at"]
         state.finish_run(run, Coverage.from_dict(coverage), from_iso(str(finished)))
-        if manifest.get("lastmod"):
-            trust = Trust.loads(json.dumps(manifest["lastmod"]))
-    return trust
+        revisits.read(manifest)
+    return revisits
 
 
-def _schedule(state: SQLiteState, trust: Trust, settings: RevisitSettings) -> None:
-    """Give every archived article the schedule a check at its ``fetched_at`` gives.
+def _schedule(state: SQLiteState, revisits: _Revisits, settings: RevisitSettings) -> None:
+    """Give every archived article the schedule a check at the last time the archive proves
+    it was checked gives.
 
-    The archive proves one check of an article: the fetch that wrote its latest version.
-    Checks since then that found it unchanged wrote nothing, so they are lost with the state.
-    Counting them as made anyway (the article checked on schedule every bound since) would
-    let an article go unchecked past the bound the revisit policy promises; so its last check
-    is its ``fetched_at``, and it is first due, as after a first crawl, at a point within
-    the bound its key puts it: a state rebuilt soon after a run asks for (nearly) nothing,
-    spread over the bound as before. An article whose latest version is older than the bound
-    is due on the next run: one conditional request, a 304 on an unchanged site
-    (``REVISIT_BUDGET`` spreads that over runs where a site cannot take it in one).
+    The archive proves two checks of an article: the fetch that wrote its latest version
+    (its ``fetched_at``), and, for the articles archived when the last finished run ended,
+    a check since the oldest last check that run's manifest reports (``freshness``). Checks
+    after those that found it unchanged wrote nothing and are lost with the state. Counting
+    them as made anyway (the article checked on schedule every bound since) would let an
+    article go unchecked past the bound the revisit policy promises; so its last check is the
+    later of the two, and it is due, as after a first crawl, at a point within the bound its
+    key puts it. A state rebuilt soon after a run, or after a run that checked every article,
+    asks for (nearly) nothing, its checks spread over the bound as before. Where the last run
+    left articles unchecked for most of the bound, those come due together, a bound after the
+    oldest check: one conditional request each, a 304 on an unchanged site
+    (``REVISIT_BUDGET`` spreads them over runs where a site cannot take them in one).
 
     The sitemap lastmod each article was checked with is not archived. Left unknown, every
     article a sitemap lists with a lastmod would look newer and be asked for on the next run.
@@ -198,22 +218,26 @@ def _schedule(state: SQLiteState, trust: Trust, settings: RevisitSettings) -> No
     behind, on the side of asking. Only on a site known to give lastmods: on one without,
     an article found changed would read as a lastmod that lied.
     """
+    trust = revisits.trust
     bound = settings.bound(trust.trusted)
+    since = from_iso(revisits.verified_since) if revisits.verified_since else None
     for url in list(state.live_article_urls()):
         article = state.article(path_key(url))
         assert article is not None
-        checked = from_iso(article.last_seen)
+        fetched = from_iso(article.last_seen)
+        checked = max(fetched, since) if since is not None else fetched
+        article.last_seen = to_iso(checked)
         article.due_at, article.interval = first_due(article.key, checked, bound)
         if trust.state != "unknown":
-            article.lastmod = to_iso(checked - timedelta(days=1))
+            article.lastmod = to_iso(fetched - timedelta(days=1))
         state.save_article(article)
 
 
 def _fill(state: SQLiteState, site: ArchiveSite, settings: RevisitSettings, now: datetime) -> None:
-    trust = _enter_runs(state, site.runs, now)
-    _schedule(state, trust, settings)
-    if trust.state != "unknown":
-        state.set_meta(TRUST_META, trust.dumps())
+    revisits = _enter_runs(state, site.runs, now)
+    _schedule(state, revisits, settings)
+    if revisits.trust.state != "unknown":
+        state.set_meta(TRUST_META, revisits.trust.dumps())
     if site.site is not None:
         write_site(state, site.site)
     state.save_categories(_categories(site.runs))

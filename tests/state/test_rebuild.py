@@ -86,6 +86,10 @@ def states(
     new.close()
 
 
+def crawl_dirs(crawled: Crawled) -> list[Path]:
+    return [run.path for run in crawled_runs(crawled.archive)]
+
+
 def _articles(state: SQLiteState) -> dict[str, ArticleState]:
     keys = [str(key) for (key,) in state._db.execute("SELECT key FROM articles")]
     found = {key: state.article(key) for key in keys}
@@ -123,22 +127,29 @@ def test_each_article_is_as_the_crawls_left_it(
     assert [(article.removed, article.last_status) for article in gone] == [(True, 410)] * 2
 
 
-def test_each_article_is_scheduled_as_if_checked_when_its_version_was_fetched(
+def test_each_article_is_scheduled_as_if_checked_when_the_archive_proves_it_was(
     crawled: Crawled, states: tuple[SQLiteState, SQLiteState]
 ) -> None:
     _original, new = states
     latest = _latest(crawled.archive)
     assert len(latest) == 30
+    last_run = json.loads((crawl_dirs(crawled)[-1] / "manifest.json").read_bytes())
+    # The second run checked every article: each was checked at or after its oldest check.
+    since = last_run["freshness"]["oldest_verified"]
     bound = RevisitSettings().bound(trusted=True)
+    fetched_since = 0
     for key, record in latest.items():
         article = new.article(key)
         assert article is not None and article.due_at is not None
-        checked = from_iso(str(record["fetched_at"]))
-        assert article.last_seen == record["fetched_at"]
+        assert article.last_seen == max(record["fetched_at"], since)
+        fetched_since += record["fetched_at"] >= since
+        checked = from_iso(article.last_seen)
         assert checked < from_iso(article.due_at) <= checked + timedelta(seconds=bound)
         assert article.interval == bound
         # The site gives lastmods: a day before the fetch stands for the one it was seen with.
-        assert article.lastmod == to_iso(checked - timedelta(days=1))
+        fetched = from_iso(str(record["fetched_at"]))
+        assert article.lastmod == to_iso(fetched - timedelta(days=1))
+    assert fetched_since == 5  # the 3 edited and 2 published articles, archived by that run
 
 
 def test_the_site_its_trust_its_categories_and_the_runs_coverage_are_kept(
