@@ -27,7 +27,7 @@ from crawler.clock import utc_now
 from crawler.extensions.revisit import revisit_settings
 from crawler.state import StateError
 from crawler.state.lock import StateBusy
-from crawler.state.rebuild import RebuildError, read_site, rebuild
+from crawler.state.rebuild import RebuildError, archive_site, rebuild
 from crawler.state.site import state_dir
 
 #: Exit status for input that cannot work, as for ``scrapy crawl``.
@@ -71,7 +71,7 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         archive = Path(args[1] if len(args) > 1 else self.settings.get("ARCHIVE_DIR"))
         try:
-            site = read_site(archive)
+            site = archive_site(archive)
         except (RebuildError, OSError, ValueError) as exc:
             self._fail(str(exc), BAD_INPUT)
             return

@@ -74,9 +74,11 @@ class ArchiveSite:
 
     @property
     def site(self) -> Site | None:
+        """The state's site binding: with no capture to say where pages were fetched from, a
+        crawl from a mirror is welcome once it has said it serves the public site."""
         if self.public_origin is None:
             return None
-        return Site(self.fetch_origin or self.public_origin, self.public_origin)
+        return Site(self.fetch_origin, self.public_origin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,7 @@ def crawled_runs(archive_dir: Path) -> tuple[RunFolder, ...]:
     )
 
 
-def read_site(archive_dir: Path) -> ArchiveSite:
+def archive_site(archive_dir: Path) -> ArchiveSite:
     """The runs of ``archive_dir`` and their site; ``RebuildError`` for no run or several
     sites, ``OSError`` / ``ValueError`` for a folder that cannot be read."""
     runs = crawled_runs(archive_dir)
@@ -105,11 +107,13 @@ def read_site(archive_dir: Path) -> ArchiveSite:
         raise RebuildError(f"{archive_dir} holds no run to rebuild the state from")
     origins: set[str] = set()
     capture: tuple[Path, Mapping[str, Any]] | None = None
+    latest: RunFolder | None = None
     for run in runs:
         for record in run_records(list(run.shards)):
             if record.get("type") not in (ARTICLE, REMOVED) or not record.get("url"):
                 continue
             origins.add(origin_of(str(record["url"])))
+            latest = run
             if isinstance(record.get("warc"), Mapping):
                 capture = (run.path, record["warc"])
     if len(origins) > 1:
@@ -118,10 +122,12 @@ def read_site(archive_dir: Path) -> ArchiveSite:
             f"({', '.join(sorted(origins))}); a state belongs to one site: rebuild it from "
             "an archive folder of that site's runs"
         )
-    return ArchiveSite(runs, next(iter(origins), None), _fetched_from(capture))
+    fetched = _fetched_from(capture) or _started_from(latest)
+    return ArchiveSite(runs, next(iter(origins), None), fetched)
 
 
 def _fetched_from(capture: tuple[Path, Mapping[str, Any]] | None) -> str | None:
+    """The origin of the URL a captured page was fetched from."""
     if capture is None:
         return None
     try:
@@ -129,6 +135,15 @@ def _fetched_from(capture: tuple[Path, Mapping[str, Any]] | None) -> str | None:
     except (OSError, ValueError, KeyError):
         return None
     return origin_of(str(target)) if target else None
+
+
+def _started_from(run: RunFolder | None) -> str | None:
+    """The origin of the URL a run was started at (a run without captures: ``WARC_ENABLED``
+    off)."""
+    manifest = _manifest(run) if run is not None else None
+    arguments = (manifest or {}).get("arguments") or {}
+    start = arguments.get("start_url") or arguments.get("url")
+    return origin_of(str(start)) if start else None
 
 
 def _manifest(run: RunFolder) -> dict[str, Any] | None:

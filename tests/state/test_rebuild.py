@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from crawler.archive.categories import write_categories
+from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.reader import iter_records
 from crawler.archive.shards import ShardWriter
 from crawler.digests import content_key
@@ -25,16 +29,17 @@ from crawler.state.rebuild import (
     ArchiveSite,
     RebuildError,
     Rebuilt,
+    archive_site,
     crawled_runs,
-    read_site,
     rebuild,
 )
-from crawler.state.site import SITE_META
+from crawler.state.site import SITE_META, Site
 from crawler.state.sqlite import SQLiteState
 from crawler.state.sqlite_schema import DB_FILE
 from crawler.urls import path_key
 from sample_site.large import LargeSite
-from tests.daily import DailyCrawls
+from sample_site.server import SampleSite
+from tests.daily import ROOT, DailyCrawls
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 NO_RUNS = ArchiveSite((), None, None)
@@ -73,7 +78,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
 @pytest.fixture(scope="module")
 def rebuilt(crawled: Crawled, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Rebuilt]:
     folder = tmp_path_factory.mktemp("rebuilt")
-    return folder, rebuild(read_site(crawled.archive), folder, RevisitSettings(), NOW)
+    return folder, rebuild(archive_site(crawled.archive), folder, RevisitSettings(), NOW)
 
 
 @pytest.fixture
@@ -186,7 +191,7 @@ def test_an_archive_of_two_sites_is_refused(tmp_path: Path) -> None:
     _unfinished_run(tmp_path, "site-20260301T030000Z", ["https://a.example/page.php?p=1"])
     _unfinished_run(tmp_path, "site-20260302T030000Z", ["http://127.0.0.1:8765/page.php?p=2"])
     with pytest.raises(RebuildError) as refused:
-        read_site(tmp_path)
+        archive_site(tmp_path)
     assert str(refused.value) == (
         f"{tmp_path} holds the records of 2 sites (http://127.0.0.1:8765, https://a.example); "
         "a state belongs to one site: rebuild it from an archive folder of that site's runs"
@@ -196,14 +201,14 @@ def test_an_archive_of_two_sites_is_refused(tmp_path: Path) -> None:
 def test_an_archive_without_a_run_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes").mkdir()
     with pytest.raises(RebuildError, match=f"^{tmp_path} holds no run to rebuild the state from$"):
-        read_site(tmp_path)
+        archive_site(tmp_path)
 
 
 def test_a_killed_run_gives_its_published_records(tmp_path: Path) -> None:
     _unfinished_run(
         tmp_path / "archive", "site-20260301T030000Z", ["https://a.example/page.php?p=1"]
     )
-    site = read_site(tmp_path / "archive")
+    site = archive_site(tmp_path / "archive")
     assert (site.public_origin, site.fetch_origin) == ("https://a.example", None)
     assert rebuild(site, tmp_path / "state", RevisitSettings(), NOW).articles == 1
 
@@ -278,7 +283,7 @@ def test_without_lastmods_no_lastmod_is_made_up(tmp_path: Path) -> None:
     _unfinished_run(
         tmp_path / "archive", "site-20260301T030000Z", ["https://a.example/page.php?p=1"]
     )
-    rebuild(read_site(tmp_path / "archive"), tmp_path / "state", RevisitSettings(), NOW)
+    rebuild(archive_site(tmp_path / "archive"), tmp_path / "state", RevisitSettings(), NOW)
     state = SQLiteState(tmp_path / "state")
     try:
         article = state.article("/page.php?p=1")
@@ -289,3 +294,55 @@ def test_without_lastmods_no_lastmod_is_made_up(tmp_path: Path) -> None:
         assert state.meta(TRUST_META) is None
     finally:
         state.close()
+
+
+# -- a mirror -------------------------------------------------------------------------------------
+
+
+def test_a_mirror_crawl_gives_the_mirror_its_state_folder_and_the_public_site(
+    tmp_path: Path,
+) -> None:
+    with SampleSite(public_origin="https://articles.example") as site:
+        crawl = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={site.base_url}",
+             "-s", f"ARCHIVE_DIR={tmp_path}/archive", "-s", f"STATE_DIR={tmp_path}/state",
+             "-s", f"LOG_FILE={tmp_path}/crawl.log", "-s", "AUTOTHROTTLE_ENABLED=False"],
+            cwd=ROOT,
+            check=False,
+        )  # fmt: skip
+    assert crawl.returncode == 0
+    found = archive_site(tmp_path / "archive")
+    assert found.site == Site(site.base_url.rstrip("/"), "https://articles.example")
+    rebuild(found, tmp_path / "rebuilt", RevisitSettings(), NOW)
+    original, new = SQLiteState(tmp_path / "state"), SQLiteState(tmp_path / "rebuilt")
+    try:
+        assert new.meta(SITE_META) == original.meta(SITE_META)
+    finally:
+        original.close()
+        new.close()
+
+
+def test_without_captures_the_run_s_start_url_says_where_pages_were_fetched(
+    tmp_path: Path,
+) -> None:
+    run = tmp_path / "site-20260301T030000Z"
+    run.mkdir()
+    writer = ShardWriter(run, max_records=10)
+    writer.write({"type": "article", "url": "https://a.example/page.php?p=1", "version": 1})
+    writer.close()
+    moment = datetime(2026, 3, 1, 3, tzinfo=UTC)
+    write_manifest(
+        run,
+        Manifest(
+            spider="site",
+            arguments={"start_url": "http://127.0.0.1:8765/"},
+            started_at=moment,
+            finished_at=moment,
+            finish_reason="finished",
+            counts=Counts(articles_written=1),
+            shards=writer.shards,
+            categories=write_categories(run, []),
+            settings={},
+        ),
+    )
+    assert archive_site(tmp_path).site == Site("http://127.0.0.1:8765", "https://a.example")
