@@ -15,11 +15,16 @@ crawl could not start; 2 bad input; 3 the state folder is in use by another craw
 could not be reached, or nearly every request failed; 5 many article pages yielded no record;
 6 a field's coverage fell well below the previous run's; 7 a finished run did not account for
 every article its sitemaps list. A state folder made for another site is bad input (2).
+
+A state file that cannot be read (damaged, or written by a newer version) stops the crawl
+before its first request (1), with the ``scrapy state rebuild`` command that makes a new one
+from the archive.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -40,7 +45,7 @@ from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.state import StateError
 from crawler.state.lock import state_busy
 from crawler.state.site import check_site, state_dir
-from crawler.state.sqlite_schema import read_site_of
+from crawler.state.sqlite_schema import StateDamaged, check_state_file, read_site_of
 from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_SITE_KEY
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
@@ -48,6 +53,8 @@ BAD_INPUT = 2
 #: Exit status when another crawl holds the state folder.
 STATE_BUSY = 3
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+#: Exit status when the state file cannot be opened: the crawl could not start.
+STATE_DAMAGED = 1
 
 
 def _state_folder(settings: BaseSettings, origin: str | None) -> Path | None:
@@ -63,6 +70,35 @@ def state_dir_problem(settings: BaseSettings, origin: str | None = None) -> str 
     """Why the crawl state cannot be used now (another crawl holds it), or ``None``."""
     folder = _state_folder(settings, origin)
     return state_busy(folder) if folder is not None else None
+
+
+def state_dir_unwritable(settings: BaseSettings, origin: str | None) -> str | None:
+    """Why the crawl cannot write its state folder (as for ``ARCHIVE_DIR``), or ``None``."""
+    folder = _state_folder(settings, origin)
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return f"STATE_DIR {str(folder)!r} is not writable: {exc.strerror or exc}"
+    return None
+
+
+def state_file_problem(settings: BaseSettings, origin: str | None) -> str | None:
+    """Why the state file cannot be opened (damaged, or written by a newer version), with the
+    command that rebuilds it from the archive; ``None`` if it can."""
+    folder = _state_folder(settings, origin)
+    if folder is None:
+        return None
+    try:
+        check_state_file(folder)
+    except StateDamaged as exc:
+        archive = settings.get("ARCHIVE_DIR", "data/archive")
+        rebuild = shlex.join(["scrapy", "state", "rebuild", "--state-dir", str(folder), archive])
+        return f"{exc}; run `{rebuild}` to rebuild it from the archive"
+    return None
 
 
 def site_problem(settings: BaseSettings, origin: str | None) -> str | None:
@@ -144,7 +180,11 @@ class Command(ScrapyCrawlCommand):
             self._refuse(f"scrapy crawl {args[0]}: {exc}")
             return
         origin = spider_origin(spider) if isinstance(spider, ArchiveSpider) else None
-        if problem := clock_problem(self.settings) or archive_dir_problem(self.settings):
+        if problem := (
+            clock_problem(self.settings)
+            or archive_dir_problem(self.settings)
+            or state_dir_unwritable(self.settings, origin)
+        ):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
             return
         if problem := progress_problem(self.settings):
@@ -152,6 +192,9 @@ class Command(ScrapyCrawlCommand):
             return
         if problem := state_dir_problem(self.settings, origin):
             self._refuse(f"scrapy crawl {args[0]}: {problem}", STATE_BUSY)
+            return
+        if problem := state_file_problem(self.settings, origin):
+            self._refuse(f"scrapy crawl {args[0]}: {problem}", STATE_DAMAGED)
             return
         if problem := site_problem(self.settings, origin):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")

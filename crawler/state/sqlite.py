@@ -30,7 +30,14 @@ from crawler.items import Category, ListingPage
 from crawler.state import ArticleState, Freshness, Run, SitemapState
 from crawler.state.lock import StateLock
 from crawler.state.sqlite_frontier import DONE, SQLiteClaims, SQLiteFrontier
-from crawler.state.sqlite_schema import ARTICLE_COLUMNS, DB_FILE, LIVE, RUN_TABLES, connect
+from crawler.state.sqlite_schema import (
+    ARTICLE_COLUMNS,
+    DB_FILE,
+    LIVE,
+    RUN_TABLES,
+    connect,
+    damaged,
+)
 
 # DB_FILE is defined with the tables; callers find it here, with the state whose file it is.
 __all__ = ["DB_FILE", "SQLiteState"]
@@ -57,10 +64,14 @@ class SQLiteState:
         self._lock.acquire()
         try:
             self._db = connect(folder / DB_FILE)
+            try:
+                self.frontier = SQLiteFrontier(self._db)
+            except sqlite3.DatabaseError as exc:
+                self._db.close()
+                raise damaged(folder / DB_FILE, exc) from exc
         except BaseException:
             self._lock.release()
             raise
-        self.frontier = SQLiteFrontier(self._db)
         self.run_urls = SQLiteClaims(self._db, "run_urls")
         self.contents = SQLiteClaims(self._db, "contents")
         self._articles: BoundedCache[str, ArticleState | None] = BoundedCache(ARTICLE_CACHE_SIZE)

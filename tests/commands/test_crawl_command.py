@@ -1,10 +1,12 @@
 """``scrapy crawl`` fails loudly: one clear ``error:`` line on stderr and a non-zero exit status
-for bad input (2), a busy state folder (3) and a site that cannot be reached (4)."""
+for bad input (2), a state file that cannot be read (1), a busy state folder (3) and a site
+that cannot be reached (4)."""
 
 from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from scrapy.settings import Settings
 from crawler.commands.crawl import state_dir_problem
 from crawler.state.lock import StateLock
 from crawler.state.sqlite import SQLiteState
+from crawler.state.sqlite_schema import DB_FILE, SCHEMA_VERSION
 from sample_site.large import LargeSite
 from tests.commands.as_typed import project_folder, scrapy
 from tests.crawlers import project_settings
@@ -251,3 +254,79 @@ def test_an_unreachable_site_is_one_error_line_with_no_traceback(tmp_path: Path)
     )
     assert logged.returncode == 4 and "Traceback" not in logged.stderr
     assert "Traceback" in (project / "crawl.log").read_text()
+
+
+def _crawl_on_state(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return crawl(
+        "site",
+        "-a",
+        "start_url=http://127.0.0.1:9/",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}/archive",
+        "-s",
+        f"STATE_DIR={tmp_path}/state",
+    )
+
+
+def _rebuild_hint(tmp_path: Path) -> str:
+    return (
+        f"run `scrapy state rebuild --state-dir {tmp_path}/state {tmp_path}/archive` to "
+        "rebuild it from the archive"
+    )
+
+
+def test_a_state_file_that_is_not_a_database_stops_the_crawl_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / DB_FILE).write_bytes(b"not a database" * 100)
+    result = _crawl_on_state(tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: scrapy crawl site: the crawl state {tmp_path}/state/{DB_FILE} cannot be read "
+        f"(file is not a database); {_rebuild_hint(tmp_path)}"
+    ]
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "state" / DB_FILE).read_bytes() == b"not a database" * 100
+
+
+def test_a_state_of_a_newer_version_stops_the_crawl_in_one_line(tmp_path: Path) -> None:
+    SQLiteState(tmp_path / "state").close()
+    db = sqlite3.connect(tmp_path / "state" / DB_FILE)
+    with db:
+        db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
+    db.close()
+    result = _crawl_on_state(tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: scrapy crawl site: the crawl state {tmp_path}/state/{DB_FILE} was written by "
+        f"a newer version of the crawler (schema 99, this one reads {SCHEMA_VERSION}); "
+        f"{_rebuild_hint(tmp_path)}"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("state_dir", "reason"),
+    [("/proc/x", "No such file or directory"), ("{tmp}/a-file/x", "Not a directory")],
+)
+def test_an_unwritable_state_dir_is_refused_in_one_line(
+    tmp_path: Path, state_dir: str, reason: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    folder = state_dir.format(tmp=tmp_path)
+    result = crawl(
+        "site",
+        "-a",
+        "start_url=http://127.0.0.1:9/",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}/archive",
+        "-s",
+        f"STATE_DIR={folder}",
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [f"error: scrapy crawl site: STATE_DIR {folder!r} is not writable: {reason}"]
+    assert "Traceback" not in result.stderr
