@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from crawler.archive.categories import write_categories
+from crawler.archive.folders import NotAnArchive
 from crawler.archive.manifest import Counts, Manifest, write_manifest
 from crawler.archive.reader import iter_records
 from crawler.archive.shards import ShardWriter
@@ -199,8 +200,13 @@ def test_an_archive_of_two_sites_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_archive_without_a_run_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "notes").mkdir()
     with pytest.raises(RebuildError, match=f"^{tmp_path} holds no run to rebuild the state from$"):
+        archive_site(tmp_path)
+
+
+def test_a_folder_that_is_not_an_archive_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(NotAnArchive, match="notes is not a run folder"):
         archive_site(tmp_path)
 
 
