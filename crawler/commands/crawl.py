@@ -7,7 +7,8 @@ folder, and when the drift alarms fire, all of which Scrapy would report as succ
 
 Exit statuses (README lists them too): 0 success; 1 the archive could not be written, or the
 crawl could not start; 2 bad input; 3 the state folder is in use by another crawl; 4 the site
-could not be reached, or nearly every request failed; 5 many article pages yielded no record;
+could not be reached, or nearly every request failed, or the crawl's infrastructure (Redis)
+could not be reached; 5 many article pages yielded no record;
 6 a field's coverage fell well below the previous run's. A state folder made for another site
 is bad input (2).
 """
@@ -23,6 +24,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from crawler.addons import backend_problem
 from crawler.archive.report import summary
 from crawler.clock import parse_clock
 from crawler.extensions.alarms import Alarm
@@ -38,6 +40,9 @@ from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_
 BAD_INPUT = 2
 #: Exit status when another crawl holds the state folder.
 STATE_BUSY = 3
+#: Exit status when the crawl's infrastructure (a state backend: Redis) cannot be reached, as
+#: for a site that cannot be (``crawler.extensions.alarms``).
+UNREACHABLE = 4
 
 
 def _state_folder(settings: BaseSettings, origin: str | None) -> Path | None:
@@ -112,6 +117,9 @@ class Command(ScrapyCrawlCommand):
         origin = spider_origin(spider) if isinstance(spider, ArchiveSpider) else None
         if problem := clock_problem(self.settings) or archive_dir_problem(self.settings):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
+            return
+        if problem := backend_problem(self.settings):
+            self._refuse(f"scrapy crawl {args[0]}: {problem}", UNREACHABLE)
             return
         if problem := state_dir_problem(self.settings, origin):
             self._refuse(f"scrapy crawl {args[0]}: {problem}", STATE_BUSY)

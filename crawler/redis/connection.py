@@ -52,6 +52,35 @@ def _with_params(settings: BaseSettings, **params: object) -> BaseSettings:
     return changed
 
 
+def unreachable(settings: BaseSettings) -> str | None:
+    """Why a worker cannot use ``REDIS_URL`` now (the redis extra is not installed, the URL is
+    not one, Redis does not answer a PING: one attempt), or ``None``. ``scrapy crawl`` asks
+    before the crawl starts (``RedisAddon.problem``)."""
+    try:
+        # Installed with the redis extra only: a crawl without REDIS_URL never imports it.
+        from redis.backoff import NoBackoff
+        from redis.exceptions import RedisError
+        from redis.retry import Retry
+        from scrapy_redis.connection import get_redis_from_settings
+    except ImportError:
+        return EXTRA_MISSING
+    url = str(settings.get("REDIS_URL"))
+    try:
+        client = get_redis_from_settings(_with_params(settings, retry=Retry(NoBackoff(), 0)))
+    except ValueError as exc:
+        return f"REDIS_URL {shown_url(url)!r} is not a Redis URL: {exc}"
+    try:
+        client.ping()
+    except RedisError as exc:
+        return (
+            f"cannot reach Redis at REDIS_URL ({shown_url(url)}): start it, or point REDIS_URL "
+            f"at a running server ({exc})"
+        )
+    finally:
+        client.close()
+    return None
+
+
 def redis_client(
     settings: BaseSettings, give_up: Callable[[str], object]
 ) -> tuple[WorkerRedis, OutageRetry]:
