@@ -184,6 +184,9 @@ class WorkerStateExtension(CrawlStateExtension):
             client.close()
             raise
         logger.info("Worker %s of %s, run %s", state.worker, state.keys.prefix, extension.run.id)
+        # Scrapy builds the other components before the spider opens, with no chance to beat
+        # in between: that time counts from here, not from the takeovers above.
+        extension._tick()
         extension.close_spider = lambda reason: deferred_from_coro(
             crawler.engine.close_spider_async(reason=reason)
         )
@@ -259,7 +262,7 @@ class WorkerStateExtension(CrawlStateExtension):
     def spider_opened(self, spider: Spider) -> None:
         super().spider_opened(spider)
         self._heartbeat_loop = create_looping_call(self.heartbeat)
-        self._heartbeat_loop.start(self.heartbeat_interval, now=False)
+        self._heartbeat_loop.start(self.heartbeat_interval, now=True)
 
     def heartbeat(self) -> None:
         """Refresh this worker's heartbeat, and take over the parts of workers that died."""
