@@ -48,9 +48,9 @@ return 1
 
 # KEYS[1] the lock, KEYS[2] the worker's heartbeat, KEYS[3] the outage mark; ARGV[1] the taker
 # and a nonce (this very call sent again holds it), ARGV[2] milliseconds, ARGV[3] '1' for the
-# taker's own part. Taken only while the worker's
-# heartbeat is absent, atomically with the heartbeat's own check: a worker renewing an expired
-# heartbeat and one beginning to take it over cannot both succeed.
+# taker's own part. Taken only while the worker's heartbeat is absent, atomically with the
+# heartbeat's own check: a worker renewing an expired heartbeat and one beginning to take it
+# over cannot both succeed.
 TAKEOVER_LOCK = """
 local held = redis.call('GET', KEYS[1])
 if held then
