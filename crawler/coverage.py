@@ -85,3 +85,24 @@ class Coverage:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Coverage:
         return cls(int(data["pages"]), {str(k): float(v) for k, v in data["fields"].items()})
+
+    @classmethod
+    def merge(cls, parts: Iterable[Coverage]) -> Coverage:
+        """One run's coverage from its parts' (a distributed crawl's workers): pages add up,
+        shares are weighted by pages.
+
+        >>> Coverage.merge([Coverage(3, {"title": 1.0}), Coverage(1, {"title": 0.0})])
+        Coverage(pages=4, fields={'title': 0.75})
+        """
+        parts = list(parts)
+        pages = sum(part.pages for part in parts)
+        names = sorted({name for part in parts for name in part.fields})
+        return cls(
+            pages,
+            {
+                name: round(sum(p.fields.get(name, 0.0) * p.pages for p in parts) / pages, 4)
+                if pages
+                else 0.0
+                for name in names
+            },
+        )

@@ -180,6 +180,11 @@ REDIS_WORKER_ID = ""
 # are queued again then: the longest a kill delays them).
 REDIS_HEARTBEAT_INTERVAL = 1.0
 REDIS_WORKER_TIMEOUT = 15.0
+# Seconds a worker retries a call to Redis, with backoff, while Redis does not answer (one
+# warning when the outage starts, one when it ends); past them it stops as if killed: one
+# error: line, exit status 4, its folder left for the same command to resume once Redis is
+# back (crawler.redis.outage). Keep Redis's persistence on (appendonly yes) for that.
+REDIS_OUTAGE_TIMEOUT = 60.0
 
 # --- Item pipelines: validate, deduplicate, archive -------------------------------------------
 ITEM_PIPELINES = {

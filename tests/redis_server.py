@@ -1,7 +1,9 @@
 """A throwaway ``redis-server`` on 127.0.0.1 for the distributed-crawl tests and benchmarks.
 
 Debian's ``redis-server`` (``.ci/run`` installs it): started on a free port in a temporary
-folder with persistence off, stopped (and its folder removed) on exit.
+folder with persistence off (``appendonly=True``: on, as in production), stopped (and its
+folder removed) on exit. ``kill`` stops it with SIGKILL and keeps its folder: ``start`` then
+restarts it on the same port, from its append-only file.
 """
 
 from __future__ import annotations
@@ -33,14 +35,16 @@ def free_port() -> int:
 class RedisServer:
     """``with RedisServer() as server: server.url`` is ``redis://127.0.0.1:<port>/0``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, appendonly: bool = False) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.appendonly = appendonly
         self._folder: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
-        self._folder = Path(tempfile.mkdtemp(prefix="redis-test-"))
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="redis-test-"))
         self._process = subprocess.Popen(
             [
                 "redis-server",
@@ -51,7 +55,7 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if self.appendonly else "no",
                 "--dir",
                 str(self._folder),
             ],
@@ -71,6 +75,13 @@ class RedisServer:
                 self.stop()
                 raise RuntimeError(f"redis-server did not start on port {self.port}")
             time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: what it wrote to its append-only file stays for ``start``."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
 
     def stop(self) -> None:
         if self._process is not None:

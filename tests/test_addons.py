@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from crawler.addons import StateBackends
+from crawler.addons import StateBackends, backend_problem
 from crawler.redis import RedisAddon
 
 STATE = "crawler.extensions.state.CrawlStateExtension"
@@ -57,3 +57,35 @@ def test_without_a_state_the_scheduler_is_scrapy_s_and_redis_is_ignored(
     assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
     assert WORKER not in settings.getdict("EXTENSIONS")
     assert "REDIS_URL is ignored with STATE_ENABLED=False" in caplog.text
+
+
+class SilentBackend:
+    """A backend add-on that cannot say what is wrong with it."""
+
+    def update_settings(self, settings: Settings) -> None:
+        pass
+
+
+class DownBackend(SilentBackend):
+    def problem(self, settings: Settings) -> str | None:
+        return f"the server at {settings['FAKE_URL']} does not answer"
+
+
+BACKENDS = {"FAKE_URL": f"{__name__}.DownBackend", "OTHER_URL": f"{__name__}.SilentBackend"}
+
+
+def test_a_backend_that_cannot_be_used_says_why_before_the_crawl() -> None:
+    settings = project(STATE_BACKENDS=BACKENDS, FAKE_URL="fake://here")
+    assert backend_problem(settings) == "the server at fake://here does not answer"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},  # no backend's setting is set
+        {"OTHER_URL": "other://here"},  # its add-on has no problem method
+        {"FAKE_URL": "fake://here", "STATE_ENABLED": False},  # backends are ignored
+    ],
+)
+def test_no_problem_without_a_backend_that_has_one(overrides: dict[str, object]) -> None:
+    assert backend_problem(project(STATE_BACKENDS=BACKENDS, **overrides)) is None

@@ -12,9 +12,10 @@ that could not reach the site is logged on stderr without a traceback
 
 Exit statuses (README lists them too): 0 success; 1 the archive could not be written, or the
 crawl could not start; 2 bad input; 3 the state folder is in use by another crawl; 4 the site
-could not be reached, or nearly every request failed; 5 many article pages yielded no record;
-6 a field's coverage fell well below the previous run's; 7 a finished run did not account for
-every article its sitemaps list. A state folder made for another site is bad input (2).
+could not be reached, or nearly every request failed, or the crawl's infrastructure (Redis)
+could not be reached; 5 many article pages yielded no record; 6 a field's coverage fell well
+below the previous run's; 7 a finished run did not account for every article its sitemaps
+list. A state folder made for another site is bad input (2).
 
 A state file that cannot be read (damaged, or written by a newer version) stops the crawl
 before its first request (1), with the ``scrapy state rebuild`` command that makes a new one
@@ -35,6 +36,7 @@ from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess, CrawlerProcessBa
 from scrapy.settings import BaseSettings, Settings
 from scrapy.spiderloader import get_spider_loader
 
+from crawler.addons import backend_problem
 from crawler.archive.report import summary
 from crawler.clock import parse_clock
 from crawler.commands.stderr_log import quiet_infrastructure_tracebacks
@@ -55,6 +57,9 @@ STATE_BUSY = 3
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 #: Exit status when the state file cannot be opened: the crawl could not start.
 STATE_DAMAGED = 1
+#: Exit status when the crawl's infrastructure (a state backend: Redis) cannot be reached, as
+#: for a site that cannot be (``crawler.extensions.alarms``).
+UNREACHABLE = 4
 
 
 def _state_folder(settings: BaseSettings, origin: str | None) -> Path | None:
@@ -189,6 +194,9 @@ class Command(ScrapyCrawlCommand):
             return
         if problem := progress_problem(self.settings):
             self._refuse(f"scrapy crawl {args[0]}: {problem}")
+            return
+        if problem := backend_problem(self.settings):
+            self._refuse(f"scrapy crawl {args[0]}: {problem}", UNREACHABLE)
             return
         if problem := state_dir_problem(self.settings, origin):
             self._refuse(f"scrapy crawl {args[0]}: {problem}", STATE_BUSY)

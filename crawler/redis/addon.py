@@ -5,6 +5,7 @@ from __future__ import annotations
 from scrapy.settings import BaseSettings
 
 from crawler.addons import STATE_SCHEDULER, replace_setting
+from crawler.redis.connection import unreachable
 
 #: The core's state components and the worker's that take their places.
 STATE_EXTENSION = "crawler.extensions.state.CrawlStateExtension"
@@ -18,6 +19,11 @@ class RedisAddon:
     state's extension, the scheduler and the duplicate filter become the Redis ones
     (``crawler.redis``). The project's ``StateBackends`` add-on enables it when ``REDIS_URL``
     is set; ``ADDONS = {"crawler.redis.RedisAddon": 0}`` enables it explicitly."""
+
+    def problem(self, settings: BaseSettings) -> str | None:
+        """Why the crawl cannot be a worker now: the redis extra is not installed, or Redis
+        does not answer at ``REDIS_URL`` (``crawler.redis.connection.unreachable``)."""
+        return unreachable(settings)
 
     def update_settings(self, settings: BaseSettings) -> None:
         extensions = settings.getdict("EXTENSIONS")

@@ -5,6 +5,10 @@ so that when it dies the claims of articles it never wrote can be released: a SQ
 transaction rolls them back; Redis has committed them. Whoever takes its part over
 (``crawler.redis.takeover``) keeps the claims its folder holds records for and releases the
 rest, so each article is still archived once, by whoever fetches it next.
+
+A claim carries a nonce, kept with the last claim the worker won: a claim sent again because
+its reply was lost (Redis went away between running it and answering) is still won, where it
+would otherwise find itself claimed already, by its own URL, and drop its article.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from crawler.redis.keys import RunKeys
-from crawler.redis.stored import text
+from crawler.redis.stored import nonce, text
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -25,8 +29,10 @@ URL_CLAIM, CONTENT_CLAIM = b"u", b"c"
 _CLAIM = """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HSET', KEYS[2], ARGV[3] .. ARGV[1], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[4])
   return false
 end
+if redis.call('GET', KEYS[3]) == ARGV[4] then return false end
 return redis.call('HGET', KEYS[1], ARGV[1])
 """
 
@@ -38,14 +44,17 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[
 class RedisClaims:
     """``Claims`` in a hash; a claim this worker wins is noted in its claim log under ``tag``."""
 
-    def __init__(self, client: Redis, table: str, log: str, tag: bytes) -> None:
+    def __init__(self, client: Redis, table: str, log: str, tag: bytes, last: str) -> None:
         self._table = table
         self._log = log
         self._tag = tag
+        self._last = last
         self._claim = client.register_script(_CLAIM)
 
     def claim(self, key: bytes, url: str) -> str | None:
-        first = self._claim(keys=[self._table, self._log], args=[key, url, self._tag])
+        first = self._claim(
+            keys=[self._table, self._log, self._last], args=[key, url, self._tag, nonce()]
+        )
         return text(first) if first else None
 
 
@@ -61,10 +70,10 @@ class RunClaims:
 
     def tables(self, worker: str) -> tuple[RedisClaims, RedisClaims]:
         """The URL and content claims, as ``worker`` makes them."""
-        log = self.run.claims(worker)
+        log, last = self.run.claims(worker), self.run.last_claim(worker)
         return (
-            RedisClaims(self.client, self.run.urls, log, URL_CLAIM),
-            RedisClaims(self.client, self.contents, log, CONTENT_CLAIM),
+            RedisClaims(self.client, self.run.urls, log, URL_CLAIM, last),
+            RedisClaims(self.client, self.contents, log, CONTENT_CLAIM, last),
         )
 
     def release(self, worker: str, keep: Container[bytes], pipeline: Pipeline) -> int:

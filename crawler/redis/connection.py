@@ -1,12 +1,13 @@
-"""A worker's Redis client, key prefix and id, from the settings."""
+"""A worker's Redis client, key prefix and id, from the settings; whether Redis can be reached."""
 
 from __future__ import annotations
 
 import os
 import re
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Spider
 from scrapy.settings import BaseSettings
@@ -14,31 +15,91 @@ from scrapy.settings import BaseSettings
 from crawler.state import StateError
 
 if TYPE_CHECKING:
-    from redis import Redis
+    from crawler.redis.outage import OutageRetry, WorkerRedis
 
 #: Prefix of the keys of a site's state when ``REDIS_KEY_PREFIX`` is not set.
 DEFAULT_PREFIX = "evergreen"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def redis_client(settings: BaseSettings) -> Redis:
-    """A client for ``REDIS_URL`` (with scrapy-redis's defaults and ``REDIS_PARAMS``), checked
-    with a ping so that a wrong URL fails before the crawl starts."""
+#: What to do when ``REDIS_URL`` is set and the redis extra is not installed.
+EXTRA_MISSING = (
+    "REDIS_URL needs the redis extra (scrapy-redis and redis-py): "
+    "pip install 'evergreen-crawler[redis]', or crawl without REDIS_URL"
+)
+
+
+def shown_url(url: str) -> str:
+    """``url`` as an error message may show it: without its password.
+
+    >>> shown_url("redis://:secret@redis.lan:6379/0")
+    'redis://:***@redis.lan:6379/0'
+    >>> shown_url("redis://127.0.0.1:6379/0")
+    'redis://127.0.0.1:6379/0'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _with_params(settings: BaseSettings, **params: object) -> BaseSettings:
+    """``settings`` with ``params`` added to ``REDIS_PARAMS`` (the client's parameters)."""
+    changed = settings.copy()
+    changed.set("REDIS_PARAMS", {**settings.getdict("REDIS_PARAMS"), **params}, priority="cmdline")
+    return changed
+
+
+def unreachable(settings: BaseSettings) -> str | None:
+    """Why a worker cannot use ``REDIS_URL`` now (the redis extra is not installed, the URL is
+    not one, Redis does not answer a PING: one attempt), or ``None``. ``scrapy crawl`` asks
+    before the crawl starts (``RedisAddon.problem``)."""
     try:
         # Installed with the redis extra only: a crawl without REDIS_URL never imports it.
+        from redis.backoff import NoBackoff
         from redis.exceptions import RedisError
+        from redis.retry import Retry
         from scrapy_redis.connection import get_redis_from_settings
-    except ImportError as exc:
-        raise StateError(
-            "REDIS_URL needs the redis extra: pip install 'evergreen-crawler[redis]'"
-        ) from exc
-    client = cast("Redis", get_redis_from_settings(settings))
+    except ImportError:
+        return EXTRA_MISSING
+    url = str(settings.get("REDIS_URL"))
+    try:
+        client = get_redis_from_settings(_with_params(settings, retry=Retry(NoBackoff(), 0)))
+    except ValueError as exc:
+        return f"REDIS_URL {shown_url(url)!r} is not a Redis URL: {exc}"
     try:
         client.ping()
     except RedisError as exc:
+        return (
+            f"cannot reach Redis at REDIS_URL ({shown_url(url)}): start it, or point REDIS_URL "
+            f"at a running server ({exc})"
+        )
+    finally:
         client.close()
-        raise StateError(f"cannot reach Redis at REDIS_URL: {exc}") from exc
-    return client
+    return None
+
+
+def redis_client(
+    settings: BaseSettings, give_up: Callable[[str], object]
+) -> tuple[WorkerRedis, OutageRetry]:
+    """A client for ``REDIS_URL`` (with scrapy-redis's defaults and ``REDIS_PARAMS``) whose
+    calls wait out an outage of up to ``REDIS_OUTAGE_TIMEOUT`` seconds, and the policy that
+    retries them (``crawler.redis.outage``): past it, ``give_up`` is told why."""
+    try:
+        from scrapy_redis.connection import get_redis_from_settings
+
+        from crawler.redis.outage import OutageRetry, WorkerRedis
+    except ImportError as exc:
+        raise StateError(EXTRA_MISSING) from exc
+    policy = OutageRetry(
+        settings.getfloat("REDIS_OUTAGE_TIMEOUT"),
+        url=shown_url(str(settings.get("REDIS_URL"))),
+        give_up=give_up,
+    )
+    client = get_redis_from_settings(_with_params(settings, retry=policy, redis_cls=WorkerRedis))
+    return cast("WorkerRedis", client), policy
 
 
 def site_of(spider: Spider) -> str | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Self
+from typing import NoReturn, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -31,6 +33,26 @@ logger = logging.getLogger(__name__)
 
 #: Finish reason of a worker that found itself taken for dead.
 LOST_REASON = "worker_lost"
+#: ``scrapy crawl``'s exit status when the crawl's infrastructure cannot be reached
+#: (``crawler.commands.crawl.UNREACHABLE``; the backend cannot import the command).
+UNREACHABLE = 4
+#: Why a worker stops when Redis, answering again, tells it the others took it for dead.
+TAKEN_OVER = (
+    "Redis was away longer than REDIS_WORKER_TIMEOUT and the other workers took this one for "
+    "dead: they took its part of the run over, and go on with it"
+)
+
+
+def stop_worker(command: str, reason: str) -> NoReturn:
+    """Stop this worker's process at once with ``reason`` as its ``error:`` line and exit
+    status 4, leaving its folder and its part of the run in Redis as a kill leaves them: the
+    same command resumes them once Redis is back (or another worker takes them over). Without
+    Redis nothing else can be done safely: closing the spider the usual way would send the
+    state what its pipelines and manifest still have to say, into the outage."""
+    logger.error("Stopping as if killed (the same command resumes once Redis is back): %s", reason)
+    print(f"error: {command}: {reason}", file=sys.stderr, flush=True)
+    logging.shutdown()
+    os._exit(UNREACHABLE)
 
 
 class WorkerStateExtension(CrawlStateExtension):
@@ -53,6 +75,13 @@ class WorkerStateExtension(CrawlStateExtension):
       worker restarted with the same id resumes its own part.
     - ``REDIS_HEARTBEAT_INTERVAL`` (default ``1.0``) and ``REDIS_WORKER_TIMEOUT`` (default
       ``15.0``): seconds between heartbeats, and without one before a worker is taken for dead.
+    - ``REDIS_OUTAGE_TIMEOUT`` (default ``60``): seconds a call to Redis is retried, with
+      backoff, while Redis does not answer (``crawler.redis.outage``). The worker logs one
+      warning when the outage starts and one when it ends, and goes on; past the timeout it
+      stops as if killed (``stop_worker``: one ``error:`` line, exit status 4), its folder left
+      ``.open`` for the same command to resume once Redis is back. Redis answering again gives
+      every worker ``REDIS_WORKER_TIMEOUT`` to renew its heartbeat before any is taken for
+      dead (their heartbeats may have expired meanwhile).
 
     Stats: ``state/resumed``, ``state/recovered_records`` (its own part resumed),
     ``workers/taken_over`` (parts of dead workers it took over).
@@ -92,9 +121,14 @@ class WorkerStateExtension(CrawlStateExtension):
         settings = crawler.settings
         assert crawler.stats is not None and crawler.spider is not None
         timeout = settings.getfloat("REDIS_WORKER_TIMEOUT")
-        client = redis_client(settings)
+        command = f"scrapy crawl {crawler.spider.name}"
+        client, outage = redis_client(settings, lambda reason: stop_worker(command, reason))
         try:
             state = RedisState(client, key_prefix(settings, crawler.spider), worker_id(settings))
+            outage.recovered += [
+                client.load_scripts_again,
+                lambda: state.redis_back(timeout) or stop_worker(command, TAKEN_OVER),
+            ]
             state.heartbeat.acquire(timeout)
         except BaseException:
             client.close()
@@ -117,6 +151,9 @@ class WorkerStateExtension(CrawlStateExtension):
             client.close()
             raise
         logger.info("Worker %s of %s, run %s", state.worker, state.keys.prefix, extension.run.id)
+        # Scrapy builds the other components before the spider opens, with no chance to beat
+        # in between: that time counts from here, not from the takeovers above.
+        extension._tick()
         extension.close_spider = lambda reason: deferred_from_coro(
             crawler.engine.close_spider_async(reason=reason)
         )
@@ -195,7 +232,7 @@ class WorkerStateExtension(CrawlStateExtension):
     def spider_opened(self, spider: Spider) -> None:
         super().spider_opened(spider)
         self._heartbeat_loop = create_looping_call(self.heartbeat)
-        self._heartbeat_loop.start(self.heartbeat_interval, now=False)
+        self._heartbeat_loop.start(self.heartbeat_interval, now=True)
 
     def heartbeat(self) -> None:
         """Refresh this worker's heartbeat, and take over the parts of workers that died."""

@@ -11,7 +11,9 @@ back in the queue with the score they had.
 Every step that must not be split by a kill is one Lua script: adding a fingerprint to the
 seen set and queueing its request (scrapy-redis does the two in separate round trips, so a
 worker killed between them leaves a request seen and never queued); taking a ticket into
-flight; queueing a dead worker's tickets again.
+flight; queueing a dead worker's tickets again. A take sent again after its reply was lost
+(``crawler.redis.outage``) returns the ticket the first one took (``stored.nonce``), which
+would otherwise sit in the worker's requests in flight with no request in its process.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from crawler.cache import BoundedCache
 from crawler.redis.keys import RunKeys
+from crawler.redis.stored import nonce
 from crawler.state import Queued
 
 if TYPE_CHECKING:
@@ -50,7 +53,10 @@ redis.call('ZADD', KEYS[5], string.format('%.0f', score), ticket)
 return ticket
 """
 
+# KEYS[6] and ARGV[1]: the nonce of this take, kept with the ticket it took.
 _TAKE = """
+local last = redis.call('HMGET', KEYS[6], 'nonce', 'ticket')
+if last[1] == ARGV[1] then return {last[2], redis.call('HGET', KEYS[2], last[2])} end
 while true do
   local popped = redis.call('ZPOPMIN', KEYS[1])
   if #popped == 0 then return false end
@@ -62,6 +68,7 @@ while true do
     redis.call('HDEL', KEYS[3], ticket)
   else
     redis.call('HSET', KEYS[5], ticket, score)
+    redis.call('HSET', KEYS[6], 'nonce', ARGV[1], 'ticket', ticket)
     return {ticket, redis.call('HGET', KEYS[2], ticket)}
   end
 end
@@ -171,7 +178,9 @@ class RedisFrontier:
                 keys.page_keys,
                 keys.done_keys,
                 keys.in_flight(self.worker),
-            ]
+                keys.last_taken(self.worker),
+            ],
+            args=[nonce()],
         )
         if not taken:
             return None

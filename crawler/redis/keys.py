@@ -128,6 +128,13 @@ class Keys:
         """A worker's heartbeat: a token with a time to live, refreshed while it runs."""
         return f"{self.prefix}:worker:{worker}"
 
+    @property
+    def outage(self) -> str:
+        """Set, with a time to live, by a worker to which Redis answers again after an
+        outage: while it lives no worker is taken for dead (heartbeats may have expired
+        during the outage; every live worker renews its own meanwhile)."""
+        return f"{self.prefix}:outage"
+
     def run(self, run_id: int) -> RunKeys:
         return RunKeys(f"{self.prefix}:run:{run_id}")
 
@@ -205,6 +212,15 @@ class RunKeys:
     def in_flight_prefix(self) -> str:
         return f"{self.base}:inflight:"
 
+    def last_taken(self, worker: str) -> str:
+        """Hash: the nonce of the worker's last take from the queue and the ticket it took,
+        so that a take sent again after a lost reply returns the same ticket."""
+        return f"{self.in_flight_prefix}{worker}:last"
+
+    def takeover(self, worker: str) -> str:
+        """The worker taking over ``worker``'s part, while it does (with a time to live)."""
+        return f"{self.base}:takeover:{worker}"
+
     @property
     def urls(self) -> str:
         """Hash: URL digest -> URL (an article is archived once per run)."""
@@ -214,6 +230,11 @@ class RunKeys:
         """Hash: the claims a worker won (tagged digest -> URL), released if it dies before
         writing their records."""
         return f"{self.base}:claims:{worker}"
+
+    def last_claim(self, worker: str) -> str:
+        """The nonce of the last claim the worker won, so that a claim sent again after a
+        lost reply is still won."""
+        return f"{self.base}:claims:{worker}:last"
 
     @property
     def categories(self) -> str:
@@ -227,7 +248,8 @@ class RunKeys:
 
     def scratch(self) -> list[str]:
         """Every key of the run but its info and parts, for deletion: per-worker keys are
-        found with ``SCAN`` on ``<base>:inflight:*`` / ``<base>:claims:*``."""
+        found with ``SCAN`` on ``<base>:inflight:*`` / ``<base>:claims:*`` (their ``:last``
+        keys with them)."""
         return [
             self.starting,
             self.seen,

@@ -125,6 +125,7 @@ class RedisState:
         """Use ``run_id``'s frontier, URL claims and listing pages from now on."""
         self.run_id = run_id
         self.run_keys = keys = self.keys.run(run_id)
+        self.heartbeat.watch(keys.part(self.worker), keys.takeover(self.worker))
         self._frontier = RedisFrontier(self.client, keys, self.worker, self._pipeline)
         self._claims = RunClaims(self.client, keys, self.keys.contents)
         self._run_urls, self._contents = self._claims.tables(self.worker)
@@ -392,6 +393,16 @@ class RedisState:
     def removed_urls(self) -> set[str]:
         self.commit()
         return self._indexes.removed_urls()
+
+    # -- outages ------------------------------------------------------------------------------
+
+    def redis_back(self, worker_timeout: float) -> bool:
+        """Redis answers again after an outage (``crawler.redis.outage``), perhaps restarted
+        with the heartbeats expired meanwhile: give every worker ``worker_timeout`` seconds to
+        renew its own before any is taken for dead, and renew this one's. ``False`` if this
+        worker was taken for dead during the outage: its part is another's now."""
+        self.workers.grace(worker_timeout)
+        return not self.heartbeat.held or self.heartbeat.beat(worker_timeout)
 
     # -- transactions -------------------------------------------------------------------------
 

@@ -5,11 +5,29 @@ serialised requests, bytes. So every string the state reads back comes as bytes,
 made with the option gives ``str``; the state's modules read both through ``text``. Records
 are JSON that another version of the crawler may have written, with fields this one does not
 know (``known``).
+
+A script whose second run would answer otherwise than its first (taking from the queue,
+winning a claim) is sent with a ``nonce`` it stores: a call sent again because Redis went away
+before its reply came back gets the first answer again.
 """
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from typing import Any
+
+_PROCESS = secrets.token_hex(6)
+_CALLS = itertools.count()
+
+
+def nonce() -> str:
+    """A value no other call, of this process or another, is sent with.
+
+    >>> nonce() != nonce()
+    True
+    """
+    return f"{_PROCESS}:{next(_CALLS)}"
 
 
 def text(value: bytes | str | None) -> str | None:

@@ -11,7 +11,9 @@ dead worker). What one SQLite crawl never needs, they coordinate here:
   none is still going through its start requests; finished when every part is settled
   (its worker wrote its manifest, or another worker took it over).
 - **A dead worker's part is taken over once** (``crawler.redis.takeover``): a taker locks the
-  part for a while; a folder no live worker can see is kept as an *orphan* until one can.
+  part for a while, if its worker's heartbeat is still absent and no outage just ended
+  (``grace``); a worker restarted meanwhile with the same id waits for the takeover to end. A
+  folder no live worker can see is kept as an *orphan* until one can.
   One worker of the run writes its categories, the first to ask.
 
 A class of its own, held by the state (``RedisState.workers``): the state is what a crawl
@@ -24,14 +26,16 @@ workers must not see half-done are Lua scripts.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from crawler.coverage import Coverage
+from crawler.redis.heartbeat import TAKEOVER_LOCK
 from crawler.redis.keys import Keys
-from crawler.redis.stored import text
+from crawler.redis.stored import nonce, text
 from crawler.state import Run
 from crawler.state.lock import StateBusy
 
@@ -45,6 +49,8 @@ ACTIVE, DONE, FINISHED, GIVEN_UP = "active", "done", "finished", "given_up"
 #: A part's status: its worker works on it (or stopped, or died, until someone takes it over),
 #: it wrote its manifest, or another worker took it over.
 LOST = "lost"
+#: Seconds between two tries of a worker joining a run while its previous part is taken over.
+JOIN_WAIT = 0.1
 
 _BEGIN = """
 local prefix, worker = ARGV[1], ARGV[5]
@@ -69,10 +75,14 @@ if current then
   if redis.call('HGET', info, 'status') == 'active' then
     if redis.call('HGET', info, 'spider') == ARGV[2]
         and redis.call('HGET', info, 'arguments') == ARGV[3] then
+      if redis.call('EXISTS', info .. ':takeover:' .. worker) == 1 then
+        return {'wait', current, 0, ''}
+      end
       return {'joined', current, join(current), ''}
     end
+    local outage = redis.call('EXISTS', prefix .. ':outage') == 1
     for _, w in ipairs(redis.call('SMEMBERS', info .. ':parts')) do
-      if w ~= worker and redis.call('EXISTS', prefix .. ':worker:' .. w) == 1 then
+      if w ~= worker and (outage or redis.call('EXISTS', prefix .. ':worker:' .. w) == 1) then
         return {'busy', current, 0, w}
       end
     end
@@ -92,9 +102,10 @@ _CHECK_DONE = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'active' then return {status or 'gone', ''} end
 if redis.call('ZCARD', KEYS[4]) > 0 then return {'busy', ''} end
+local outage = redis.call('EXISTS', ARGV[2] .. ':outage') == 1
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   if redis.call('HGET', ARGV[1] .. ':part:' .. w, 'status') == 'active' then
-    if w ~= ARGV[3] and redis.call('EXISTS', ARGV[2] .. ':worker:' .. w) == 0 then
+    if w ~= ARGV[3] and not outage and redis.call('EXISTS', ARGV[2] .. ':worker:' .. w) == 0 then
       return {'dead', w}
     end
     if redis.call('HLEN', ARGV[1] .. ':inflight:' .. w) > 0 then return {'busy', w} end
@@ -139,25 +150,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def merge_coverage(parts: list[Coverage]) -> Coverage:
-    """One run's coverage from its parts': pages add up, shares are weighted by pages.
-
-    >>> merge_coverage([Coverage(3, {"title": 1.0}), Coverage(1, {"title": 0.0})])
-    Coverage(pages=4, fields={'title': 0.75})
-    """
-    pages = sum(part.pages for part in parts)
-    names = sorted({name for part in parts for name in part.fields})
-    return Coverage(
-        pages,
-        {
-            name: round(sum(p.fields.get(name, 0.0) * p.pages for p in parts) / pages, 4)
-            if pages
-            else 0.0
-            for name in names
-        },
-    )
-
-
 @dataclass(slots=True, kw_only=True)
 class Part:
     """One worker's share of a run."""
@@ -187,6 +179,7 @@ class Workers:
         self._settle = client.register_script(_SETTLE)
         self._update_part = client.register_script(_UPDATE_PART)
         self._forget_current = client.register_script(_FORGET_CURRENT)
+        self._lock_part = client.register_script(TAKEOVER_LOCK)
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -197,17 +190,21 @@ class Workers:
         run, giving up a current run of other arguments if none of its workers is alive
         (``StateBusy`` while one is). Returns the run's id, whether this worker's part of it
         was resumed (it had one that no one took over), and the id of the run given up."""
-        outcome, run_id, resumed, other = self._begin(
-            keys=[self.keys.current, self.keys.runs, self.keys.run_seq],
-            args=[
-                self.keys.prefix,
-                spider,
-                json.dumps(dict(arguments), sort_keys=True),
-                _iso(now),
-                self.worker,
-            ],
-        )
-        outcome, other_text = text(outcome), text(other) or ""
+        while True:
+            outcome, run_id, resumed, other = self._begin(
+                keys=[self.keys.current, self.keys.runs, self.keys.run_seq],
+                args=[
+                    self.keys.prefix,
+                    spider,
+                    json.dumps(dict(arguments), sort_keys=True),
+                    _iso(now),
+                    self.worker,
+                ],
+            )
+            outcome, other_text = text(outcome), text(other) or ""
+            if outcome != "wait":
+                break
+            time.sleep(JOIN_WAIT)  # this id's previous part is being taken over
         if outcome == "busy":
             raise StateBusy(
                 f"the crawl state {self.keys.prefix} is in use by a run of other arguments "
@@ -282,7 +279,7 @@ class Workers:
         keys = self.keys.run(run_id)
         if self.run_status(run_id) == FINISHED:
             covered = [p.coverage for p in self.parts(run_id) if p.coverage is not None]
-            self.client.hset(keys.info, "coverage", json.dumps(merge_coverage(covered).to_dict()))
+            self.client.hset(keys.info, "coverage", json.dumps(Coverage.merge(covered).to_dict()))
         self._forget_current(keys=[self.keys.current], args=[run_id])
         scratch = keys.scratch()
         for pattern in (f"{keys.in_flight_prefix}*", f"{keys.base}:claims:*"):
@@ -292,7 +289,14 @@ class Workers:
     # -- parts --------------------------------------------------------------------------------
 
     def alive(self, worker: str) -> bool:
-        return bool(self.client.exists(self.keys.worker(worker)))
+        """Whether ``worker`` holds its heartbeat, or may still renew it (an outage just
+        ended: ``grace``)."""
+        return bool(self.client.exists(self.keys.worker(worker), self.keys.outage))
+
+    def grace(self, seconds: float) -> None:
+        """No worker is taken for dead for ``seconds``: Redis answers again after an outage,
+        and every live worker renews its heartbeat meanwhile."""
+        self.client.set(self.keys.outage, self.worker, px=int(seconds * 1000))
 
     def part(self, run_id: int, worker: str) -> Part | None:
         found = self.client.hgetall(self.keys.run(run_id).part(worker))
@@ -354,13 +358,20 @@ class Workers:
     # -- takeover bookkeeping -----------------------------------------------------------------
 
     def lock_part(self, run_id: int, worker: str, seconds: float) -> bool:
-        """Take the right to take over ``worker``'s part for ``seconds`` (one taker at a
-        time)."""
-        key = f"{self.keys.run(run_id).base}:takeover:{worker}"
-        return bool(self.client.set(key, self.worker, nx=True, px=int(seconds * 1000)))
+        """Take the right to take over ``worker``'s part for ``seconds`` (one taker at a time),
+        if ``worker`` is still dead (another's part) or it is this worker's own."""
+        taken = self._lock_part(
+            keys=[
+                self.keys.run(run_id).takeover(worker),
+                self.keys.worker(worker),
+                self.keys.outage,
+            ],
+            args=[f"{self.worker} {nonce()}", int(seconds * 1000), int(worker == self.worker)],
+        )
+        return bool(taken)
 
     def unlock_part(self, run_id: int, worker: str) -> None:
-        self.client.delete(f"{self.keys.run(run_id).base}:takeover:{worker}")
+        self.client.delete(self.keys.run(run_id).takeover(worker))
 
     def add_orphan(self, run_id: int, worker: str, run_dir: str) -> None:
         """A lost worker's folder no live worker could see: recovered when one can."""

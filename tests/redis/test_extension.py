@@ -176,9 +176,25 @@ def test_a_worker_taken_for_dead_stops(redis_client: Redis) -> None:
     first = worker(redis_client, "w1")
     reasons: list[str] = []
     first.close_spider = reasons.append
-    redis_client.delete(first.state.keys.worker("w1"))
+    redis_client.delete(first.state.keys.worker("w1"))  # its heartbeat expired
+    taker = RedisState(redis_client, "test", "w2")
+    assert taker.workers.lock_part(first.run.id, "w1", 60)  # another worker takes it over
     first.heartbeat()
     assert first.lost and reasons == ["worker_lost"]
+
+
+def test_a_worker_whose_heartbeat_expired_and_no_one_took_over_goes_on(
+    redis_client: Redis,
+) -> None:
+    first = worker(redis_client, "w1")
+    reasons: list[str] = []
+    first.close_spider = reasons.append
+    redis_client.delete(first.state.keys.worker("w1"))  # Redis was away past its timeout
+    first.heartbeat()
+    assert not first.lost and reasons == []
+    assert redis_client.exists(first.state.keys.worker("w1"))
+    taker = RedisState(redis_client, "test", "w2")
+    assert not taker.workers.lock_part(first.run.id, "w1", 60)  # alive again
 
 
 def test_a_crawl_of_other_arguments_is_refused_while_a_worker_lives(redis_client: Redis) -> None:

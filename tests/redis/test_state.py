@@ -117,6 +117,27 @@ def test_a_claim_returns_the_first_claimant(state: RedisState, redis_client: Red
     assert other.contents.claim(b"k", "https://a/4") == "https://a/1"  # shared by workers
 
 
+def test_a_claim_sent_again_after_its_reply_was_lost_is_still_won(
+    state: RedisState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("crawler.redis.claims.nonce", lambda: "the same call")
+    assert state.run_urls.claim(b"k", "https://a/1") is None
+    assert state.run_urls.claim(b"k", "https://a/1") is None  # the same call, sent again
+    monkeypatch.setattr("crawler.redis.claims.nonce", lambda: "a later call")
+    assert state.run_urls.claim(b"k", "https://a/1") == "https://a/1"  # a real duplicate
+
+
+def test_a_take_sent_again_after_its_reply_was_lost_gets_the_same_request(
+    state: RedisState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for fingerprint in (b"a", b"b"):
+        state.frontier.add(fingerprint, 0, entry(fingerprint), force=False)
+    monkeypatch.setattr("crawler.redis.frontier.nonce", lambda: "the same call")
+    first, again = state.frontier.pop(), state.frontier.pop()
+    assert first is not None and first == again
+    assert state.frontier.in_flight() == 1 and state.frontier.pending() == 1
+
+
 def test_frontier_takes_highest_priority_first_then_last_in(state: RedisState) -> None:
     frontier = state.frontier
     for fingerprint, priority in [(b"a", 0), (b"b", 10), (b"c", 0), (b"d", 10), (b"e", -3)]:
