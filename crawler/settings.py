@@ -155,6 +155,8 @@ EXTENSIONS = {
     # AutoThrottle that never goes below robots.txt's Crawl-delay and counts a 304 as a 200.
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.throttle.CrawlDelayAutoThrottle": 0,
+    # The search index (<ARCHIVE_DIR>/index.sqlite) updated from each finished run.
+    "crawler.extensions.index.SearchIndexExtension": 30,
 }
 
 # --- Distributed crawls ------------------------------------------------------------------------
@@ -192,6 +194,9 @@ SCHEMA_VALIDATION_ENABLED = True
 ARCHIVE_DIR = "data/archive"
 ARCHIVE_SHARD_ITEMS = 10_000
 ARCHIVE_GZIP = False
+# crawler.extensions.index.SearchIndexExtension: <ARCHIVE_DIR>/index.sqlite, the full-text
+# index `scrapy search` and Datasette read, updated at the end of every run (docs/search.md).
+SEARCH_INDEX_ENABLED = True
 # Raw captures: each archived article's request and response in the run's WARC files.
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1 << 30

@@ -1,0 +1,193 @@
+"""Queries of the search index (``crawler.archive.index``): ranked hits with a snippet each.
+
+A query is FTS5's syntax (words, ``"a phrase"``, ``AND`` / ``OR`` / ``NOT``, ``NEAR(...)``,
+``prefix*``, ``title:word``), with one kindness: a word FTS5 would take apart, such as
+``co-production`` or ``don't``, is searched as the phrase it spells. Hits are ranked by BM25
+with the title weighted above the summary and the body (``crawler.archive.index.RANK``); the
+filters (category, published from / until) narrow the hits before ranking, not after. No
+Scrapy needed.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: How a snippet marks the matched words: on a terminal, bold; elsewhere, brackets.
+BOLD = ("\x1b[1m", "\x1b[0m")
+BRACKETS = ("[", "]")
+#: Words of context in a snippet.
+SNIPPET_WORDS = 16
+ELLIPSIS = "…"
+#: A chunk of a query: a quoted phrase (perhaps unterminated, which FTS5 will refuse), or a run
+#: of other characters.
+_CHUNK = re.compile(r'"[^"]*"?|[^\s"]+')
+#: Characters that are FTS5 syntax outside a phrase; a chunk holding one is left as it is.
+_SYNTAX = frozenset("():*^+")
+#: What FTS5 says of a query it cannot parse (other SQLite errors are not the query's fault).
+_QUERY_ERRORS = ("fts5:", "syntax error", "unterminated string", "no such column")
+
+
+class QueryError(ValueError):
+    """A query FTS5 cannot parse, or a filter that cannot match."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One article that matches, best first; ``snippet`` has the matched words marked."""
+
+    id: str
+    title: str
+    published: str | None
+    category: str | None
+    url: str
+    version: int
+    run: str
+    snippet: str
+    #: FTS5's BM25 rank: lower is better (it is negative).
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "published": self.published,
+            "category": self.category,
+            "url": self.url,
+            "version": self.version,
+            "run": self.run,
+            "snippet": self.snippet,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    hits: list[Hit]
+    #: Every article that matches the query and the filters, not only those returned.
+    total: int
+
+
+def fts_query(text: str) -> str:
+    """``text`` as the FTS5 query to run: a word holding punctuation FTS5 would read as syntax
+    or split on is quoted as a phrase; phrases, operators and FTS5 syntax are left alone.
+
+    >>> fts_query("co-production")
+    '"co-production"'
+    >>> fts_query('"festival circuit" OR don\\'t')
+    '"festival circuit" OR "don\\'t"'
+    >>> fts_query("title:film NEAR(silent film) prefix*")
+    'title:film NEAR(silent film) prefix*'
+    """
+    chunks = []
+    for chunk in _CHUNK.findall(text):
+        plain = not chunk.startswith('"') and not _SYNTAX.intersection(chunk)
+        if plain and not all(char.isalnum() or char == "_" for char in chunk):
+            chunk = f'"{chunk}"'
+        chunks.append(chunk)
+    return " ".join(chunks)
+
+
+def _filters(
+    category: str | None, since: str | None, until: str | None
+) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    values: list[object] = []
+    if category is not None:
+        clauses.append("a.category = ? COLLATE NOCASE")
+        values.append(category)
+    if since is not None:
+        clauses.append("a.published >= ?")
+        values.append(since)
+    if until is not None:
+        clauses.append("a.published <= ?")
+        values.append(until)
+    return "".join(f" AND {clause}" for clause in clauses), values
+
+
+def categories(db: sqlite3.Connection) -> list[str]:
+    """The categories of the indexed articles, by name."""
+    rows = db.execute(
+        "SELECT DISTINCT category FROM articles WHERE category IS NOT NULL ORDER BY category"
+    )
+    return [str(name) for (name,) in rows]
+
+
+def _snippet(db: sqlite3.Connection, sql: str, values: tuple[object, ...]) -> str:
+    """The hit's snippet on one line (a body's paragraphs are separated by blank lines)."""
+    text = db.execute(sql, values).fetchone()[0] or ""
+    return " ".join(str(text).split())
+
+
+def search(
+    path: Path,
+    query: str,
+    *,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 10,
+    markers: tuple[str, str] = BRACKETS,
+) -> Results:
+    """The ``limit`` best hits of ``query`` in the index at ``path`` and how many there are
+    in all; ``since`` and ``until`` are ``YYYY-MM-DD`` bounds on ``published``, both included.
+    ``QueryError`` for a query FTS5 cannot parse or a category no article has."""
+    match = fts_query(query)
+    if not match:
+        raise QueryError("empty query")
+    db = sqlite3.connect(path)
+    try:
+        if (
+            category is not None
+            and not db.execute(
+                "SELECT 1 FROM articles WHERE category = ? COLLATE NOCASE LIMIT 1", (category,)
+            ).fetchone()
+        ):
+            known = ", ".join(categories(db)) or "none"
+            raise QueryError(f"no article in category {category!r} (categories: {known})")
+        where, values = _filters(category, since, until)
+        # CROSS JOIN keeps the FTS table the outer loop: FTS5 then hands rows over in rank
+        # order and LIMIT stops it early, whatever the filters.
+        hits_sql = (
+            "SELECT a.pk, a.id, a.title, a.published, a.category, a.url, a.version, a.run, "
+            "articles_fts.rank FROM articles_fts CROSS JOIN articles AS a "
+            f"ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where} "
+            "ORDER BY articles_fts.rank LIMIT ?"
+        )
+        count_sql = (
+            "SELECT count(*) FROM articles_fts CROSS JOIN articles AS a "
+            f"ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where}"
+        )
+        snippet_sql = (
+            "SELECT snippet(articles_fts, -1, ?, ?, ?, ?) FROM articles_fts "
+            "WHERE articles_fts MATCH ? AND rowid = ?"
+        )
+        try:
+            rows = db.execute(hits_sql, (match, *values, limit)).fetchall()
+            total = db.execute(count_sql, (match, *values)).fetchone()[0] if rows else 0
+            hits = [
+                Hit(
+                    id=row[1],
+                    title=row[2] or "",
+                    published=row[3],
+                    category=row[4],
+                    url=row[5] or "",
+                    version=int(row[6] or 0),
+                    run=row[7],
+                    snippet=_snippet(
+                        db, snippet_sql, (*markers, ELLIPSIS, SNIPPET_WORDS, match, row[0])
+                    ),
+                    score=float(row[8]),
+                )
+                for row in rows
+            ]
+        except sqlite3.OperationalError as exc:
+            if any(sign in str(exc) for sign in _QUERY_ERRORS):
+                raise QueryError(f"cannot parse the query {query!r}: {exc}") from None
+            raise
+    finally:
+        db.close()
+    return Results(hits, total)
