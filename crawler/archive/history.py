@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -288,7 +289,8 @@ class RunChanges:
 
 
 _CHANGED = b'"previous_hash"'
-_HASH = b'"content_hash": "'
+#: A record's content hash, however the line was spaced (the crawl writes compact JSON).
+_HASH = re.compile(rb'"content_hash"\s*:\s*"([0-9a-f]{64})"')
 
 
 def run_changes(archive_dir: str | os.PathLike[str], *, limit: int) -> list[RunChanges]:
@@ -335,8 +337,8 @@ def _versions_by_hash(
     for run in runs:
         for shard in run.shards:
             for line in shard_lines(shard):
-                at = line.find(_HASH)
-                if at < 0 or line[at + len(_HASH) : at + len(_HASH) + 64].decode() not in wanted:
+                digest_at = _HASH.search(line)
+                if digest_at is None or digest_at[1].decode() not in wanted:
                     continue
                 record = json.loads(line)
                 digest = str(record.get("content_hash"))

@@ -23,8 +23,8 @@ are left out: they repeat a run's versions with a later extraction, they are not
 
 Concurrency. The file is in WAL mode: searches read while a crawl writes. Writers (the end of
 every run, of every worker of a distributed crawl, and ``scrapy index``) take an advisory lock
-on ``index.sqlite.lock`` in the archive folder, then SQLite's write lock (``BEGIN
-IMMEDIATE``), and wait for each other up to ``BUSY_TIMEOUT`` seconds. A full build is written
+on the archive folder (``flock``), then SQLite's write lock (``BEGIN IMMEDIATE``, waiting up
+to ``BUSY_TIMEOUT`` seconds for another program's writer). A full build is written
 to a temporary file first, then renamed into place (or, over an index that readers may hold
 open, copied in with SQLite's backup API: a rename under an open WAL database would pair the
 new file with the old one's ``-wal``).
@@ -49,7 +49,6 @@ from crawler.archive.reader import ARTICLE, REMOVED, RunFolder, article_key, run
 from crawler.archive.recover import shard_lines
 
 INDEX_FILE = "index.sqlite"
-LOCK_SUFFIX = ".lock"
 #: Raised whenever the tables or what they hold change meaning: an older index is rebuilt.
 FORMAT = 1
 #: Seconds a writer waits for another (a catch-up of a large archive can take a minute).
@@ -219,13 +218,15 @@ def _apply_run(db: sqlite3.Connection, run: RunFolder) -> tuple[int, int]:
 
 @contextmanager
 def _writer_lock(archive: Path) -> Iterator[None]:
-    """Hold the index's writer lock (blocking): one writer at a time builds or updates."""
-    fd = os.open(archive / (INDEX_FILE + LOCK_SUFFIX), os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the index's writer lock (blocking): one writer at a time builds or updates. It is
+    a ``flock`` on the archive folder itself, so no lock file is left beside the runs, and the
+    kernel drops it when the process ends, however it ends."""
+    fd = os.open(archive, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # drops the lock
+        os.close(fd)
 
 
 def _counts(db: sqlite3.Connection) -> tuple[int, int, int]:

@@ -4,6 +4,9 @@ pipeline has written the run's manifest, the runs the index has not applied are 
 records only. Every worker of a distributed crawl does it for its own run folder; the index's
 writer lock makes them take turns.
 
+A run that did not finish (stopped, killed, a worker taken for dead) has no manifest and
+changes nothing: it is applied once resumed and finished.
+
 The index is derived data, so a failed update fails nothing else: it is logged as an error,
 counted under ``index/failed``, and ``scrapy crawl`` prints a warning; the next run, ``scrapy
 index`` or ``scrapy search`` brings the index up to date.
@@ -22,8 +25,14 @@ from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.index import IndexFileError, update_index
+from crawler.archive.manifest import MANIFEST_FILE
 from crawler.extensions.state import archive_enabled
-from crawler.stats import INDEX_ARTICLES_KEY, INDEX_FAILED_KEY, INDEX_RUNS_APPLIED_KEY
+from crawler.stats import (
+    INDEX_ARTICLES_KEY,
+    INDEX_FAILED_KEY,
+    INDEX_RUNS_APPLIED_KEY,
+    RUN_DIR_KEY,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +71,10 @@ class SearchIndexExtension:
         return extension
 
     def engine_stopped(self) -> None:
-        if not self.archive.is_dir():
+        run_dir = self.stats.get_value(RUN_DIR_KEY)
+        if not run_dir or not (Path(run_dir) / MANIFEST_FILE).exists():
+            # A run that did not finish has nothing to apply yet: it is applied when resumed
+            # and finished, and the index is not built for a crawl that archived nothing.
             return
         try:
             update = update_index(self.archive)
