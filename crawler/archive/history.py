@@ -238,14 +238,20 @@ def render_hunk(hunk: Sequence[Segment], style: Style) -> str:
     'a [-old-]{+new+} b'
     """
     marks = _MARKS[style]
-    parts = []
+    shown = ""
+    previous: Op | None = None
     for op, text in hunk:
-        if op == "=":
-            parts.append(text)
-        else:
+        if not text:
+            continue
+        if op != "=":
             opening, closing = marks[op]
-            parts.append(f"{opening}{text}{closing}")
-    return " ".join(part for part in parts if part)
+            text = f"{opening}{text}{closing}"
+        # A replacement reads as one, [-old-]{+new+}; colours alone need the space.
+        glued = style == "plain" and previous == "-" and op == "+"
+        joint = "" if not shown or glued else " "
+        shown += joint + text
+        previous = op
+    return shown
 
 
 def render_diffs(diffs: Sequence[FieldDiff], style: Style) -> list[str]:

@@ -2,7 +2,8 @@
 
 A query is FTS5's syntax (words, ``"a phrase"``, ``AND`` / ``OR`` / ``NOT``, ``NEAR(...)``,
 ``prefix*``, ``title:word``), with one kindness: a word FTS5 would take apart, such as
-``co-production`` or ``don't``, is searched as the phrase it spells. Hits are ranked by BM25
+``co-production`` or ``don't`` (punctuation other than FTS5's own ``"():*^+,``), is searched
+as the phrase it spells. Hits are ranked by BM25
 with the title weighted above the summary and the body (``crawler.archive.index.RANK``); the
 filters (category, published from / until) narrow the hits before ranking, not after. No
 Scrapy needed.
@@ -26,7 +27,7 @@ ELLIPSIS = "…"
 #: of other characters.
 _CHUNK = re.compile(r'"[^"]*"?|[^\s"]+')
 #: Characters that are FTS5 syntax outside a phrase; a chunk holding one is left as it is.
-_SYNTAX = frozenset("():*^+")
+_SYNTAX = frozenset("():*^+,")
 #: What FTS5 says of a query it cannot parse (other SQLite errors are not the query's fault).
 _QUERY_ERRORS = ("fts5:", "syntax error", "unterminated string", "no such column")
 
@@ -82,13 +83,15 @@ def fts_query(text: str) -> str:
     >>> fts_query("title:film NEAR(silent film) prefix*")
     'title:film NEAR(silent film) prefix*'
     """
-    chunks = []
-    for chunk in _CHUNK.findall(text):
+
+    def quoted(found: re.Match[str]) -> str:
+        chunk = found[0]
         plain = not chunk.startswith('"') and not _SYNTAX.intersection(chunk)
         if plain and not all(char.isalnum() or char == "_" for char in chunk):
-            chunk = f'"{chunk}"'
-        chunks.append(chunk)
-    return " ".join(chunks)
+            return f'"{chunk}"'
+        return chunk
+
+    return _CHUNK.sub(quoted, text.strip())
 
 
 def _filters(
