@@ -70,9 +70,10 @@ CREATE TABLE runs (
 );
 -- pk is an INTEGER PRIMARY KEY, not the implicit rowid: VACUUM may renumber an implicit
 -- rowid, which would leave the FTS table pointing at the wrong rows.
+-- category compares in any case (scrapy search --category film), through its index too.
 CREATE TABLE articles (
     pk INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT, summary TEXT, body TEXT,
-    category TEXT, published TEXT, url TEXT, version INTEGER, content_hash TEXT,
+    category TEXT COLLATE NOCASE, published TEXT, url TEXT, version INTEGER, content_hash TEXT,
     fetched_at TEXT, run TEXT NOT NULL, position TEXT NOT NULL
 );
 CREATE INDEX articles_category ON articles (category, published);

@@ -5,8 +5,14 @@ A query is FTS5's syntax (words, ``"a phrase"``, ``AND`` / ``OR`` / ``NOT``, ``N
 ``co-production`` or ``don't`` (punctuation other than FTS5's own ``"():*^+,``), is searched
 as the phrase it spells. Hits are ranked by BM25
 with the title weighted above the summary and the body (``crawler.archive.index.RANK``); the
-filters (category, published from / until) narrow the hits before ranking, not after. No
-Scrapy needed.
+filters (category, published from / until) narrow the hits before ranking, not after.
+
+Ranking has a bound. FTS5 computes BM25 for every article that matches (it cannot stop early),
+about 2.5 µs each: a word found in 90,000 of 100,000 articles would take 230 ms. A query whose
+words match more than ``RANK_LIMIT`` articles (before the filters) is therefore not ranked:
+its hits come newest first (by ``published``), found through the date index with the filters
+applied, and ``Results.ranked`` is false (``scrapy search`` says so, and suggests narrowing
+the query). No Scrapy needed.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from typing import Any
 #: How a snippet marks the matched words: on a terminal, bold; elsewhere, brackets.
 BOLD = ("\x1b[1m", "\x1b[0m")
 BRACKETS = ("[", "]")
+#: Articles matching a query's words beyond which it is not ranked: ranking 5,000 takes FTS5
+#: about 13 ms on this project's 2-core machine.
+RANK_LIMIT = 5_000
 #: Words of context in a snippet.
 SNIPPET_WORDS = 16
 ELLIPSIS = "…"
@@ -48,8 +57,9 @@ class Hit:
     version: int
     run: str
     snippet: str
-    #: FTS5's BM25 rank: lower is better (it is negative).
-    score: float
+    #: FTS5's BM25 rank: lower is better (it is negative); ``None`` for a query with too
+    #: many hits to rank.
+    score: float | None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,8 +78,13 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class Results:
     hits: list[Hit]
-    #: Every article that matches the query and the filters, not only those returned.
+    #: The articles that match the query and the filters, not only those returned. When
+    #: ``ranked`` is false, the words alone matched more than this (``rank_limit``, where
+    #: counting stopped), and the filters were not counted.
     total: int
+    #: Whether the hits are ranked by BM25; if not, the query's words are in too many
+    #: articles to rank in time, and the newest hits come first.
+    ranked: bool = True
 
 
 def fts_query(text: str) -> str:
@@ -100,7 +115,7 @@ def _filters(
     clauses: list[str] = []
     values: list[object] = []
     if category is not None:
-        clauses.append("a.category = ? COLLATE NOCASE")
+        clauses.append("a.category = ?")  # the column's collation is NOCASE
         values.append(category)
     if since is not None:
         clauses.append("a.published >= ?")
@@ -119,9 +134,9 @@ def categories(db: sqlite3.Connection) -> list[str]:
     return [str(name) for (name,) in rows]
 
 
-def _snippet(db: sqlite3.Connection, sql: str, values: tuple[object, ...]) -> str:
+def _snippet(db: sqlite3.Connection, values: tuple[object, ...]) -> str:
     """The hit's snippet on one line (a body's paragraphs are separated by blank lines)."""
-    text = db.execute(sql, values).fetchone()[0] or ""
+    text = db.execute(_SNIPPET, values).fetchone()[0] or ""
     return " ".join(str(text).split())
 
 
@@ -134,9 +149,12 @@ def search(
     until: str | None = None,
     limit: int = 10,
     markers: tuple[str, str] = BRACKETS,
+    rank_limit: int = RANK_LIMIT,
 ) -> Results:
     """The ``limit`` best hits of ``query`` in the index at ``path`` and how many there are
     in all; ``since`` and ``until`` are ``YYYY-MM-DD`` bounds on ``published``, both included.
+    A query whose words match more than ``rank_limit`` articles (before the filters) is not
+    ranked: its newest hits come first.
     ``QueryError`` for a query FTS5 cannot parse or a category no article has."""
     match = fts_query(query)
     if not match:
@@ -146,51 +164,71 @@ def search(
         if (
             category is not None
             and not db.execute(
-                "SELECT 1 FROM articles WHERE category = ? COLLATE NOCASE LIMIT 1", (category,)
+                "SELECT 1 FROM articles WHERE category = ? LIMIT 1", (category,)
             ).fetchone()
         ):
             known = ", ".join(categories(db)) or "none"
             raise QueryError(f"no article in category {category!r} (categories: {known})")
         where, values = _filters(category, since, until)
-        # CROSS JOIN keeps the FTS table the outer loop: FTS5 then hands rows over in rank
-        # order and LIMIT stops it early, whatever the filters.
-        hits_sql = (
-            "SELECT a.pk, a.id, a.title, a.published, a.category, a.url, a.version, a.run, "
-            "articles_fts.rank FROM articles_fts CROSS JOIN articles AS a "
-            f"ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where} "
-            "ORDER BY articles_fts.rank LIMIT ?"
-        )
-        count_sql = (
-            "SELECT count(*) FROM articles_fts CROSS JOIN articles AS a "
-            f"ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where}"
-        )
-        snippet_sql = (
-            "SELECT snippet(articles_fts, -1, ?, ?, ?, ?) FROM articles_fts "
-            "WHERE articles_fts MATCH ? AND rowid = ?"
-        )
         try:
-            rows = db.execute(hits_sql, (match, *values, limit)).fetchall()
-            total = db.execute(count_sql, (match, *values)).fetchone()[0] if rows else 0
-            hits = [
-                Hit(
-                    id=row[1],
-                    title=row[2] or "",
-                    published=row[3],
-                    category=row[4],
-                    url=row[5] or "",
-                    version=int(row[6] or 0),
-                    run=row[7],
-                    snippet=_snippet(
-                        db, snippet_sql, (*markers, ELLIPSIS, SNIPPET_WORDS, match, row[0])
-                    ),
-                    score=float(row[8]),
-                )
-                for row in rows
-            ]
+            # The words first, counted no further than the limit (a count of a word found in
+            # most articles would cost as much as ranking them).
+            found = db.execute(_COUNT_WORDS, (match, rank_limit + 1)).fetchone()[0]
+            ranked = found <= rank_limit
+            if ranked and where:
+                total = db.execute(_COUNT.format(where=where), (match, *values)).fetchone()[0]
+            else:
+                total = min(found, rank_limit)
+            sql = (_RANKED if ranked else _NEWEST).format(where=where)
+            rows = db.execute(sql, (match, *values, limit)).fetchall() if total else []
+            snippets = (*markers, ELLIPSIS, SNIPPET_WORDS, match)
+            hits = [_hit(row, _snippet(db, (*snippets, row[0]))) for row in rows]
         except sqlite3.OperationalError as exc:
             if any(sign in str(exc) for sign in _QUERY_ERRORS):
                 raise QueryError(f"cannot parse the query {query!r}: {exc}") from None
             raise
     finally:
         db.close()
-    return Results(hits, total)
+    return Results(hits, int(total), ranked)
+
+
+_COLUMNS = "a.pk, a.id, a.title, a.published, a.category, a.url, a.version, a.run"
+_COUNT_WORDS = (
+    "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
+)
+_COUNT = (
+    "SELECT count(*) FROM articles_fts CROSS JOIN articles AS a "
+    "ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where}"
+)
+#: BM25 over every hit (FTS5 has no early stop for ranks): the FTS table is the outer loop
+#: (CROSS JOIN), its rank order the result's.
+_RANKED = (
+    f"SELECT {_COLUMNS}, articles_fts.rank FROM articles_fts CROSS JOIN articles AS a "
+    "ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where} "
+    "ORDER BY articles_fts.rank LIMIT ?"
+)
+#: The articles by date, newest first (an index), each checked against the query: stops at
+#: the limit, however many articles match.
+_NEWEST = (
+    f"SELECT {_COLUMNS}, NULL FROM articles AS a WHERE EXISTS (SELECT 1 FROM articles_fts "
+    "WHERE articles_fts MATCH ?1 AND articles_fts.rowid = a.pk){where} "
+    "ORDER BY a.published DESC, a.pk DESC LIMIT ?"
+)
+_SNIPPET = (
+    "SELECT snippet(articles_fts, -1, ?, ?, ?, ?) FROM articles_fts "
+    "WHERE articles_fts MATCH ? AND rowid = ?"
+)
+
+
+def _hit(row: tuple[Any, ...], snippet: str) -> Hit:
+    return Hit(
+        id=row[1],
+        title=row[2] or "",
+        published=row[3],
+        category=row[4],
+        url=row[5] or "",
+        version=int(row[6] or 0),
+        run=row[7],
+        snippet=snippet,
+        score=None if row[8] is None else float(row[8]),
+    )

@@ -5,6 +5,9 @@ The query is FTS5's syntax (``crawler.archive.search``): words (all of them must
 ``"a phrase"``, ``OR``, ``NOT``, ``prefix*``, ``title:word``. It reads the archive's search
 index (``crawler.archive.index``), built first if there is none (a line on stderr says so).
 
+A query whose words are in more than 5,000 articles is not ranked (``RANK_LIMIT``): its hits
+come newest first, and the line on stderr says so.
+
 Exit statuses: 0 searched (with or without hits); 1 the archive or its index cannot be read;
 2 bad input: a query FTS5 cannot parse, a bad date or limit, a category no article has.
 """
@@ -99,7 +102,14 @@ class Command(ScrapyCommand):
             print(f"{rank}. {hit.title}")
             print(f"   {hit.id} · v{hit.version} · {hit.published} · {hit.category} · {hit.url}")
             print(f"   {hit.snippet}")
-        _progress(f"search: {len(results.hits)} of {results.total} hit(s) for {query!r}")
+        if results.ranked:
+            _progress(f"search: {len(results.hits)} of {results.total} hit(s) for {query!r}")
+        else:
+            _progress(
+                f"search: {len(results.hits)} of more than {results.total:,} hit(s) for "
+                f"{query!r}, newest first: its words are in too many articles to rank; "
+                "add a word, or make them a phrase"
+            )
 
     def _fail(self, message: str, status: int) -> None:
         print(f"error: scrapy search: {message}", file=sys.stderr)

@@ -121,3 +121,16 @@ def test_an_empty_query(index: Path) -> None:
 )
 def test_fts_query(text: str, query: str) -> None:
     assert fts_query(text) == query
+
+
+def test_a_query_in_too_many_articles_lists_the_newest_first(index: Path) -> None:
+    """Past the rank limit (5,000 articles in use; 3 here) ranking would cost too long."""
+    broad = search(index, "the OR a OR film", rank_limit=3)
+    assert not broad.ranked and broad.total == 3
+    published = [hit.published for hit in broad.hits]
+    assert published == sorted(published, reverse=True) and len(published) == 5
+    assert [hit.id for hit in broad.hits][:4] == ["0000004", "0000003", "0000002", "0000001"]
+    assert all(hit.score is None for hit in broad.hits)
+    filtered = search(index, "the OR a OR film", category="film history", rank_limit=3)
+    assert [hit.id for hit in filtered.hits] == ["0000006"] and not filtered.ranked
+    assert search(index, "the OR a OR film", rank_limit=5).ranked
