@@ -89,7 +89,7 @@ def test_each_hit_says_what_and_where(index: Path) -> None:
         "snippet": "A film about [airships].",
         "score": 0,
     }
-    assert hit.score < 0  # BM25 as FTS5 ranks it: lower is better
+    assert hit.score is not None and hit.score < 0  # BM25 as FTS5 ranks it: lower is better
 
 
 @pytest.mark.parametrize("query", ['"unterminated', "film AND", "(film", "nosuchcolumn:film"])
@@ -127,7 +127,7 @@ def test_a_query_in_too_many_articles_lists_the_newest_first(index: Path) -> Non
     """Past the rank limit (5,000 articles in use; 3 here) ranking would cost too long."""
     broad = search(index, "the OR a OR film", rank_limit=3)
     assert not broad.ranked and broad.total == 3
-    published = [hit.published for hit in broad.hits]
+    published = [str(hit.published) for hit in broad.hits]
     assert published == sorted(published, reverse=True) and len(published) == 5
     assert [hit.id for hit in broad.hits][:4] == ["0000004", "0000003", "0000002", "0000001"]
     assert all(hit.score is None for hit in broad.hits)
