@@ -18,7 +18,9 @@ from crawler.archive import iter_records
 from crawler.archive.index import (
     FORMAT,
     IndexFileError,
+    _apply_run,
     connect,
+    crawl_runs,
     index_path,
     index_state,
     rebuild_index,
@@ -212,9 +214,11 @@ def test_nothing_is_left_beside_the_index(archive: Path) -> None:
 def test_a_search_reads_while_an_update_holds_the_write_lock(archive: Path) -> None:
     """WAL: a reader neither waits for a writer nor sees its uncommitted rows."""
     update_index(archive)
+    run = write_run(archive, DAY3, [article(1, 3, title="Zeppelin.")])
     writer = connect(index_path(archive))
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("UPDATE articles SET title = 'Zeppelin' WHERE id = '0000001'")
+    [folder] = [folder for folder in crawl_runs(archive, unfinished=False) if folder.path == run]
+    _apply_run(writer, folder)
     found: list[int] = []
 
     def read() -> None:
