@@ -107,9 +107,11 @@ WHERE excluded.position > removed.position
 """
 _REMOVED_AT = "SELECT position FROM removed WHERE id = ?"
 #: A full build keeps up to this many bytes of terms in memory before writing them out
-#: (FTS5's ``hashsize``, 1 MiB by default) and a page cache as large: a third less CPU.
+#: (FTS5's ``hashsize``, 1 MiB by default) and a page cache as large: a third less CPU, and
+#: merges the segments once at the end (``automerge`` 0, then ``optimize``).
 _BUILD_MEMORY = 64 << 20
 _DEFAULT_HASHSIZE = 1 << 20
+_DEFAULT_AUTOMERGE = 4
 
 Progress = Callable[[str], None]
 
@@ -421,21 +423,16 @@ def _build(
             db.execute("PRAGMA synchronous = OFF")
             db.execute(f"PRAGMA cache_size = -{_BUILD_MEMORY >> 10}")
             db.executescript(_SCHEMA)
-            db.execute(
-                "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?)",
-                (_BUILD_MEMORY,),
-            )
+            # Segments are merged once, by 'optimize' at the end, not as they are written.
+            _fts_config(db, hashsize=_BUILD_MEMORY, automerge=0)
             db.execute("BEGIN")
             for run in runs:
                 _apply_run(db, run, fts=False)
             # Filling the FTS table once at the end is three times faster than row by row.
             db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
             db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('optimize')")
-            # Kept in the file otherwise: updates at the end of a crawl need no such buffer.
-            db.execute(
-                "INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?)",
-                (_DEFAULT_HASHSIZE,),
-            )
+            # FTS5's defaults for the updates at the end of each crawl (the file keeps them).
+            _fts_config(db, hashsize=_DEFAULT_HASHSIZE, automerge=_DEFAULT_AUTOMERGE)
             db.execute("INSERT INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
             db.execute("COMMIT")
             articles, removed, count = _counts(db)
@@ -449,6 +446,11 @@ def _build(
         raise
     names = tuple(run.path.name for run in runs)
     return IndexUpdate(target, names, articles, removed, count, True, time.monotonic() - started)
+
+
+def _fts_config(db: sqlite3.Connection, **options: int) -> None:
+    for option, value in options.items():
+        db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES (?, ?)", (option, value))
 
 
 def _install(tmp: Path, target: Path) -> None:

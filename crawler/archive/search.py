@@ -136,8 +136,8 @@ def categories(db: sqlite3.Connection) -> list[str]:
 
 def _snippet(db: sqlite3.Connection, values: tuple[object, ...]) -> str:
     """The hit's snippet on one line (a body's paragraphs are separated by blank lines)."""
-    text = db.execute(_SNIPPET, values).fetchone()[0] or ""
-    return " ".join(str(text).split())
+    [text] = db.execute(_SNIPPET, values).fetchone()
+    return " ".join(str(text or "").split())
 
 
 def search(
@@ -159,8 +159,11 @@ def search(
     match = fts_query(query)
     if not match:
         raise QueryError("empty query")
-    db = sqlite3.connect(path)
+    db = sqlite3.connect(path, isolation_level=None)
     try:
+        # One read transaction: every statement sees the same index, however a crawl's update
+        # commits meanwhile (WAL: neither waits for the other).
+        db.execute("BEGIN")
         if (
             category is not None
             and not db.execute(
