@@ -6,10 +6,9 @@
 1. An archive is written as a crawl writes it: a first run of ``--articles`` article records
    (10,000 a shard, a manifest), then a second run in which ``--changes`` of them changed (a
    paragraph rewritten) and 10 were removed. The articles are synthetic essays with a natural
-   vocabulary (``Corpus``): words drawn from a Zipf distribution over 100,000 words, the
-   commonest being English function words, about 600 words an article. (The generated site of
-   ``sample_site.large`` is no model of a vocabulary for this: 100,000 of its articles share 529
-   distinct words, every one in more than 1 % of them.)
+   vocabulary (``search_corpus.py``: a Zipf distribution over 100,000 words, the commonest
+   English function words, about 600 words an article; the generated site's 529 distinct
+   words would make every word common).
 2. **Full build**: ``scrapy index``'s build of the first run's index (``rebuild_index``), in
    articles per second.
 3. **Update**: what the end of the second run does (``update_index``): its records only.
@@ -31,7 +30,6 @@ The targets (issue 15): p95 ≤ 20 ms, a full build ≥ 5,000 articles/s, the up
 from __future__ import annotations
 
 import argparse
-import itertools
 import random
 import re
 import shutil
@@ -42,13 +40,15 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from search_corpus import CATEGORIES, Corpus  # noqa: E402
 
 from crawler.archive.categories import write_categories  # noqa: E402
 from crawler.archive.index import index_path, rebuild_index, update_index  # noqa: E402
@@ -66,131 +66,6 @@ SHARD_ITEMS = 10_000
 FIRST_RUN = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
 SECOND_RUN = datetime(2026, 3, 8, 3, 0, tzinfo=UTC)
 _WORD = re.compile(r"[^\W_]+")
-
-
-#: The commonest words of English prose, most frequent first: the head of the Zipf ranks.
-FUNCTION_WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "a",
-    "in",
-    "is",
-    "that",
-    "it",
-    "for",
-    "as",
-    "with",
-    "was",
-    "on",
-    "by",
-    "this",
-    "be",
-    "are",
-    "from",
-    "at",
-    "or",
-    "his",
-    "an",
-    "which",
-    "not",
-    "but",
-    "have",
-    "had",
-    "its",
-    "their",
-    "they",
-    "one",
-    "were",
-    "has",
-    "all",
-    "been",
-    "more",
-    "also",
-    "into",
-    "than",
-    "film",
-    "can",
-    "who",
-    "other",
-    "these",
-    "first",
-    "her",
-    "what",
-    "when",
-    "there",
-    "would",
-    "such",
-    "some",
-    "new",
-    "only",
-    "about",
-    "its",
-    "most",
-    "many",
-]
-CATEGORIES = (
-    "National cinemas", "Film history", "Festivals & awards", "Documentary", "Animation",
-    "Screenwriting", "Film criticism", "Cinematography",
-)  # fmt: skip
-VOCABULARY = 100_000
-ZIPF = 1.07
-_SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
-
-
-class Corpus:
-    """Synthetic essays: every word drawn from a Zipf distribution over ``VOCABULARY`` words
-    (``FUNCTION_WORDS`` first, then made-up words of two to four syllables), in sentences and
-    paragraphs; article ``n`` is the same for the same ``seed``."""
-
-    def __init__(self, seed: int = 0) -> None:
-        draw = random.Random(seed)
-        words = list(dict.fromkeys(FUNCTION_WORDS))
-        seen = set(words)
-        while len(words) < VOCABULARY:
-            word = "".join(draw.choices(_SYLLABLES, k=draw.choice((2, 2, 3, 3, 4))))
-            if word not in seen:
-                seen.add(word)
-                words.append(word)
-        self.words = words
-        self.cumulative = list(
-            itertools.accumulate(1 / rank**ZIPF for rank in range(1, len(words) + 1))
-        )
-        self.seed = seed
-
-    def _text(self, draw: random.Random, count: int) -> str:
-        return " ".join(draw.choices(self.words, cum_weights=self.cumulative, k=count))
-
-    def _sentence(self, draw: random.Random) -> str:
-        text = self._text(draw, draw.randrange(8, 21))
-        return text[0].upper() + text[1:] + "."
-
-    def paragraph(self, draw: random.Random) -> str:
-        return " ".join(self._sentence(draw) for _ in range(draw.randrange(3, 7)))
-
-    def article(self, n: int, edition: int = 1) -> dict[str, Any]:
-        """Article ``n`` as the crawl extracts it, at ``edition`` (2: one paragraph rewritten)."""
-        draw = random.Random(f"{self.seed}/{n}")
-        title = self._text(draw, draw.randrange(5, 11)).title()
-        summary = self._sentence(draw) + " " + self._sentence(draw)
-        paragraphs = [self.paragraph(draw) for _ in range(draw.randrange(6, 12))]
-        if edition > 1:
-            paragraphs[0] = self.paragraph(random.Random(f"{self.seed}/{n}/{edition}"))
-        published = date(1990, 1, 1) + timedelta(days=draw.randrange(36 * 365))
-        article_id = f"{2_000_000 + n}"
-        return {
-            "type": "article",
-            "url": f"https://articles.example/page.php?p={article_id}",
-            "id": article_id,
-            "title": title,
-            "summary": summary,
-            "published": published.isoformat(),
-            "category": CATEGORIES[n % len(CATEGORIES)],
-            "body": "\n\n".join(paragraphs),
-            "blocks": [{"kind": "paragraph", "text": text} for text in paragraphs],
-            "related": [],
-        }
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A query is FTS5's syntax (words, ``"a phrase"``, ``AND`` / ``OR`` / ``NOT``, ``N
 ``prefix*``, ``title:word``), with one kindness: a word FTS5 would take apart, such as
 ``co-production`` or ``don't`` (punctuation other than FTS5's own ``"():*^+,``), is searched
 as the phrase it spells. Hits are ranked by BM25
-with the title weighted above the summary and the body (``crawler.archive.index.RANK``); the
+with the title weighted above the summary and the body (``crawler.archive.index_tables.RANK``); the
 filters (category, published from / until) narrow the hits before ranking, not after.
 
 Ranking has a bound. FTS5 computes BM25 for every article that matches (it cannot stop early),

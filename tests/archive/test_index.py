@@ -18,7 +18,6 @@ from crawler.archive import iter_records
 from crawler.archive.index import (
     FORMAT,
     IndexFileError,
-    _apply_run,
     connect,
     crawl_runs,
     index_path,
@@ -26,6 +25,7 @@ from crawler.archive.index import (
     rebuild_index,
     update_index,
 )
+from crawler.archive.index_tables import apply_run
 from crawler.archive.search import search
 from tests.archive.reader_runs import article, removed, write_run
 
@@ -218,7 +218,7 @@ def test_a_search_reads_while_an_update_holds_the_write_lock(archive: Path) -> N
     writer = connect(index_path(archive))
     writer.execute("BEGIN IMMEDIATE")
     [folder] = [folder for folder in crawl_runs(archive, unfinished=False) if folder.path == run]
-    _apply_run(writer, folder)
+    apply_run(writer, folder)
     found: list[int] = []
 
     def read() -> None:
