@@ -149,16 +149,17 @@ def search(
     until: str | None = None,
     limit: int = 10,
     markers: tuple[str, str] = BRACKETS,
-    rank_limit: int = RANK_LIMIT,
+    rank_limit: int | None = None,
 ) -> Results:
     """The ``limit`` best hits of ``query`` in the index at ``path`` and how many there are
     in all; ``since`` and ``until`` are ``YYYY-MM-DD`` bounds on ``published``, both included.
-    A query whose words match more than ``rank_limit`` articles (before the filters) is not
-    ranked: its newest hits come first.
+    A query whose words match more than ``rank_limit`` (default ``RANK_LIMIT``) articles,
+    before the filters, is not ranked: its newest hits come first.
     ``QueryError`` for a query FTS5 cannot parse or a category no article has."""
     match = fts_query(query)
     if not match:
         raise QueryError("empty query")
+    rank_limit = RANK_LIMIT if rank_limit is None else rank_limit
     db = sqlite3.connect(path, isolation_level=None)
     try:
         # One read transaction: every statement sees the same index, however a crawl's update
@@ -183,7 +184,7 @@ def search(
             else:
                 total = min(found, rank_limit)
             sql = (_RANKED if ranked else _NEWEST).format(where=where)
-            rows = db.execute(sql, (match, *values, limit)).fetchall() if total else []
+            rows = db.execute(sql, (match, *values, limit)).fetchall() if found else []
             snippets = (*markers, ELLIPSIS, SNIPPET_WORDS, match)
             hits = [_hit(row, _snippet(db, (*snippets, row[0]))) for row in rows]
         except sqlite3.OperationalError as exc:

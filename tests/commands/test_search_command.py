@@ -3,6 +3,7 @@ their output, stderr and exit statuses, on a terminal and piped."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pty
@@ -11,8 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
+import crawler.archive.search
 from crawler.archive.index import index_path
+from crawler.commands.search import Command
 from tests.archive.reader_runs import article, removed, write_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -215,3 +219,22 @@ def test_history_of_an_unknown_article_is_exit_1(archive: Path) -> None:
     result = scrapy("history", "0009999", "--archive", str(archive))
     assert result.returncode == 1
     assert result.stderr == f"error: scrapy history: no article '0009999' in {archive}\n"
+
+
+def test_a_query_too_broad_to_rank_says_so(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(crawler.archive.search, "RANK_LIMIT", 0)
+    command = Command()
+    command.settings = Settings({"ARCHIVE_DIR": str(archive)})
+    parser = argparse.ArgumentParser()
+    command.add_options(parser)
+
+    command.run(["festival"], parser.parse_args([]))
+
+    out, err = capsys.readouterr()
+    assert out.startswith("1. The festival circuit\n")
+    assert err.splitlines()[-1] == (
+        "search: 1 of more than 0 hit(s) for 'festival', newest first: its words are in too "
+        "many articles to rank; add a word, or make them a phrase"
+    )
