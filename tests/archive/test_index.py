@@ -16,7 +16,6 @@ import pytest
 
 from crawler.archive import iter_records
 from crawler.archive.index import (
-    FORMAT,
     IndexFileError,
     connect,
     crawl_runs,
@@ -25,7 +24,7 @@ from crawler.archive.index import (
     rebuild_index,
     update_index,
 )
-from crawler.archive.index_tables import apply_run
+from crawler.archive.index_tables import FORMAT, apply_run
 from crawler.archive.search import search
 from tests.archive.reader_runs import article, removed, write_run
 
