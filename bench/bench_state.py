@@ -85,7 +85,7 @@ def sequence(articles: int, work: Path) -> list[str]:
             crawl_killed_after(site, work, threshold)
         finished = crawl(site, work)
         downloads = site.article_fetches(200)
-        [run_dir] = sorted((work / "archive").iterdir())
+        [run_dir] = sorted(p for p in (work / "archive").iterdir() if p.is_dir())
         ids = [str(record["id"]) for record in records(run_dir)]
         lines += [
             f"killed with SIGKILL after {', '.join(map(str, kills))} article pages, "
@@ -99,7 +99,7 @@ def sequence(articles: int, work: Path) -> list[str]:
         rerun = crawl(site, work)
         served = site.counts()
         answered = served["article", 304] + served["article", 200]
-        last = sorted((work / "archive").iterdir())[-1]
+        last = sorted(p for p in (work / "archive").iterdir() if p.is_dir())[-1]
         lines += [
             f"unchanged rerun: exit {rerun.returncode}, {len(records(last))} records, "
             f"{served['article', 304]:,} of {answered:,} article requests answered 304 "
@@ -110,7 +110,7 @@ def sequence(articles: int, work: Path) -> list[str]:
         site.change(changed)
         site.remove(removed)
         third = crawl(site, work)
-        last = sorted((work / "archive").iterdir())[-1]
+        last = sorted(p for p in (work / "archive").iterdir() if p.is_dir())[-1]
         written = records(last)
         versions = sorted(str(record["id"]) for record in written if record.get("version") == 2)
         gone = sorted(str(record["id"]) for record in written if record["type"] == "removed")

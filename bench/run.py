@@ -14,9 +14,11 @@
 5. Incremental runs: what daily runs on a clock cost the site against its full crawl, on
    3,000 articles with and without sitemap lastmod, and on 30,000 (``bench_revisit.py``;
    ``--quick``: 3,000 only).
+6. The search index of 100,000 synthetic articles: its build, the update after a 100-change
+   run and 200 mixed queries, against ``grep -c`` over the same shards (``bench_search.py``).
 
 Progress goes to stderr, the report to stdout (and to ``--output``). The exit status is 1 if a
-part failed or a crawl did not fetch the whole site.
+part failed, a crawl did not fetch the whole site, or the search index missed a target.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,6 +41,7 @@ import bench_crawl
 import bench_extract
 import bench_extractors
 import bench_revisit
+import bench_search
 import bench_workers
 from harness import PINNED, ROOT, pin_site
 
@@ -159,6 +163,16 @@ def revisit_lines(large: int | None) -> list[str]:
     return [title, "", *bench_revisit.measure(3_000, large, progress)]
 
 
+# ---- 6. the search index ---------------------------------------------------------------------
+
+
+def search_lines() -> tuple[list[str], bool]:
+    title = "## The search index against grep -c over the same shards (bench_search.py)"
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as work:
+        result = bench_search.measure(100_000, 200, 100, 20, Path(work), progress)
+    return [title, "", *bench_search.report_lines(result)], bench_search.passed(result)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="crawl the 3,000-article site only")
@@ -176,18 +190,22 @@ def main(argv: list[str] | None = None) -> int:
     report = machine_lines(started)
     ok = True
 
-    progress("1/5 extraction against the parse of the same bytes")
+    progress("1/6 extraction against the parse of the same bytes")
     report += ["", *extraction_lines()]
-    progress("2/5 trafilatura and newspaper4k")
+    progress("2/6 trafilatura and newspaper4k")
     report += ["", *extractors_lines(args.extract_rounds)]
-    progress(f"3/5 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
+    progress(f"3/6 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
     lines, passed = crawl_lines(sizes, args.rounds)
     report += ["", *lines]
     ok &= passed
-    progress("4/5 one worker against two, 3,000 articles")
+    progress("4/6 one worker against two, 3,000 articles")
     report += ["", *workers_lines(3_000, 3)]
-    progress("5/5 incremental runs on a clock")
+    progress("5/6 incremental runs on a clock")
     report += ["", *revisit_lines(None if args.quick else max(sizes))]
+    progress("6/6 the search index, 100,000 articles")
+    lines, passed = search_lines()
+    report += ["", *lines]
+    ok &= passed
 
     minutes = (time.monotonic() - clock) / 60
     while report[-1] == "":

@@ -160,6 +160,8 @@ EXTENSIONS = {
     "crawler.extensions.throttle.CrawlDelayAutoThrottle": 0,
     # A progress line on stderr while a person watches (PROGRESS_ENABLED).
     "crawler.extensions.progress.CrawlProgress": 30,
+    # The search index (<ARCHIVE_DIR>/index.sqlite) updated from each finished run.
+    "crawler.extensions.index.SearchIndexExtension": 35,
 }
 
 # --- Distributed crawls ------------------------------------------------------------------------
@@ -202,6 +204,9 @@ SCHEMA_VALIDATION_ENABLED = True
 ARCHIVE_DIR = "data/archive"
 ARCHIVE_SHARD_ITEMS = 10_000
 ARCHIVE_GZIP = False
+# crawler.extensions.index.SearchIndexExtension: <ARCHIVE_DIR>/index.sqlite, the full-text
+# index `scrapy search` and Datasette read, updated at the end of every run (docs/search.md).
+SEARCH_INDEX_ENABLED = True
 # Raw captures: each archived article's request and response in the run's WARC files.
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1 << 30

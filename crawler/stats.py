@@ -105,6 +105,13 @@ SITEMAP_NOT_MODIFIED_KEY = "sitemap/not_modified"
 #: Stats prefix: requests sent, by purpose (the manifest's ``requests``).
 REQUESTS_PREFIX = "requests/"
 
+# --- extensions.index ---
+#: Runs the end-of-run update applied to the search index, the live articles it then holds,
+#: and the error when the update failed (``scrapy crawl`` warns).
+INDEX_RUNS_APPLIED_KEY = "index/runs_applied"
+INDEX_ARTICLES_KEY = "index/articles"
+INDEX_FAILED_KEY = "index/failed"
+
 # --- redis.extension ---
 #: Stats: parts of dead workers this worker took over.
 TAKEN_OVER_KEY = "workers/taken_over"

@@ -100,7 +100,8 @@ class DailyCrawls:
 
     def run_dirs(self) -> list[Path]:
         archive = self.work / "archive"
-        return sorted(archive.iterdir()) if archive.exists() else []
+        # Run folders: the archive also holds its search index, index.sqlite.
+        return sorted(p for p in archive.iterdir() if p.is_dir()) if archive.exists() else []
 
     def crawl(self, day: float, **settings: str) -> Run:
         """One crawl at ``day``."""

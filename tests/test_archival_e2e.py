@@ -99,7 +99,8 @@ class Sequence:
 
     def run_dirs(self) -> list[Path]:
         archive = self.tmp / "archive"
-        return sorted(archive.iterdir()) if archive.exists() else []
+        # Run folders: the archive also holds its search index, index.sqlite.
+        return sorted(p for p in archive.iterdir() if p.is_dir()) if archive.exists() else []
 
     def crawl(self, name: str) -> Step:
         before = set(self.run_dirs())

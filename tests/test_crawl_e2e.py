@@ -92,7 +92,7 @@ def run_crawl(
         )
         seconds = time.monotonic() - started
         requests = site.requests
-    [run_dir] = list(archive.iterdir())
+    [run_dir] = [p for p in archive.iterdir() if p.is_dir()]  # beside it: index.sqlite
     log = log_file.read_text(encoding="utf-8") + result.stderr
     return Crawl(site.origin, site.base_url, result.returncode, seconds, run_dir, log, requests)
 

@@ -41,7 +41,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
 
 
 def test_the_archive_has_two_runs_mixing_plain_and_gzip_shards(built: TwoRuns) -> None:
-    runs = sorted(built.archive.iterdir())
+    runs = sorted(p for p in built.archive.iterdir() if p.is_dir())
     assert len(runs) == 2
     assert all((run / "manifest.json").exists() for run in runs)
     shards = shard_paths(built.archive)

@@ -284,7 +284,8 @@ def test_deploy_schedule_and_find_the_archive(scrapyd: Scrapyd, tmp_path: Path) 
     logs = f"{tail(job_log)}\n{tail(scrapyd.daemon_log)}"
     # "Process died: exitstatus=N" for a crawl exiting non-zero (bad input, an alarm).
     assert scrapyd.job_outcome(job).startswith("Process finished:"), logs
-    runs = sorted(archive.iterdir()) if archive.is_dir() else []
+    # Run folders: the archive also holds its search index, index.sqlite.
+    runs = sorted(p for p in archive.iterdir() if p.is_dir()) if archive.is_dir() else []
     assert len(runs) == 1, logs
     [run_dir] = runs
     assert (run_dir / "manifest.json").exists(), logs

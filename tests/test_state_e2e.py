@@ -65,7 +65,8 @@ def crawl(site: SampleSite, tmp_path: Path, **settings: str) -> subprocess.Compl
 
 
 def runs(tmp_path: Path) -> list[Path]:
-    return sorted((tmp_path / "archive").iterdir())
+    # Run folders: the archive also holds its search index, index.sqlite.
+    return sorted(p for p in (tmp_path / "archive").iterdir() if p.is_dir())
 
 
 def manifest(run_dir: Path) -> dict[str, Any]:

@@ -43,14 +43,19 @@ def crawl(start_url: str, cwd: Path, *settings: str) -> subprocess.CompletedProc
     )
 
 
+def run_folders(cwd: Path) -> list[Path]:
+    """The archive's run folders (it also holds its search index, index.sqlite)."""
+    return sorted(p for p in (cwd / "archive").iterdir() if p.is_dir())
+
+
 def latest_manifest(cwd: Path) -> dict[str, object]:
-    latest = sorted((cwd / "archive").iterdir())[-1]
+    latest = run_folders(cwd)[-1]
     result: dict[str, object] = json.loads((latest / "manifest.json").read_bytes())
     return result
 
 
 def records(cwd: Path) -> list[dict[str, object]]:
-    latest = sorted((cwd / "archive").iterdir())[-1]
+    latest = run_folders(cwd)[-1]
     return list(run_records(completed_shards(latest)))
 
 
@@ -93,7 +98,7 @@ def test_one_state_dir_for_two_sites_refuses_the_second_before_any_request(
     assert len(errors(refused)) == 1
     assert first.origin in errors(refused)[0] and second.origin in errors(refused)[0]
     assert sum(second.counts().values()) == 0
-    assert len(list((tmp_path / "archive").iterdir())) == 1
+    assert len(run_folders(tmp_path)) == 1
 
 
 @pytest.fixture

@@ -83,7 +83,8 @@ class Crawl:
         )
 
     def run_dirs(self) -> list[Path]:
-        return sorted((self.tmp / "archive").iterdir())
+        # Run folders: the archive also holds its search index, index.sqlite.
+        return sorted(p for p in (self.tmp / "archive").iterdir() if p.is_dir())
 
     def log(self, step: str, worker: str) -> str:
         return (self.tmp / f"{step}-{worker}.log").read_text()

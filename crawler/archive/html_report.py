@@ -9,7 +9,10 @@ drawn with matplotlib (the ``report`` extra) as SVG and inlined:
 - new, changed and removed articles per run, oldest first;
 - failures by cause, summed over every finished run: pages failed (HTTP status or error
   name), items dropped (contract violation), duplicates skipped;
-- each field's coverage per run.
+- each field's coverage per run;
+
+then, per run, the articles it archived changed, each with what changed since the version
+before (``crawler.archive.html_changes``).
 
 Everything the page shows that came from the site or a manifest (category names, failure
 causes, alarms, spider arguments) is escaped with :func:`html.escape`; matplotlib escapes the
@@ -37,6 +40,8 @@ from crawler.archive.charts import (
     svg_of,
 )
 from crawler.archive.folders import find_archive
+from crawler.archive.html_changes import STYLE as CHANGES_STYLE
+from crawler.archive.html_changes import changes_section
 from crawler.archive.report import (
     CATEGORY_HEADER,
     COST_HEADER,
@@ -197,13 +202,14 @@ def html_report(archive: Path) -> str:
     ]
     for number, (heading, figure, caption) in enumerate(charts, 1):
         sections += [f"<h2>{escape(heading)}</h2>", _figure_html(figure, f"chart{number}", caption)]
+    sections.append(changes_section(archive))
     body = "\n".join(sections)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{_STYLE}{CHANGES_STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 

@@ -48,7 +48,14 @@ from crawler.state import StateError
 from crawler.state.lock import state_busy
 from crawler.state.site import check_site, state_dir
 from crawler.state.sqlite_schema import StateDamaged, check_state_file, read_site_of
-from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_SITE_KEY
+from crawler.stats import (
+    ALARMS_KEY,
+    FAILED_KEY,
+    INDEX_FAILED_KEY,
+    RUN_DIR_KEY,
+    TRUST_KEY,
+    WRONG_SITE_KEY,
+)
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
 BAD_INPUT = 2
@@ -224,6 +231,13 @@ class Command(ScrapyCrawlCommand):
                 f"warning: scrapy crawl {args[0]}: the site's sitemap lastmod is no longer "
                 f"trusted: {len(trust['contradicted'])} article(s) changed while their lastmod "
                 "did not move; articles are checked within the shorter bound from now on",
+                file=sys.stderr,
+            )
+        if index_failure := stats.get(INDEX_FAILED_KEY):
+            # Derived data: the crawl itself succeeded, so the exit status does not change.
+            print(
+                f"warning: scrapy crawl {args[0]}: search index not updated: {index_failure}; "
+                "scrapy index brings it up to date",
                 file=sys.stderr,
             )
         if wrong_site := stats.get(WRONG_SITE_KEY):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Final
 
 from crawler.cache import BoundedCache
 from crawler.redis.keys import RunKeys
-from crawler.redis.stored import nonce
+from crawler.redis.stored import nonce, text
 from crawler.state import Queued
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ MAX_PRIORITY: Final = 4095
 #: Fingerprints remembered in memory as known, so the links every page repeats cost no round
 #: trip. Bounded; the set in Redis stays the authority.
 KNOWN_CACHE_SIZE: Final = 16_384
+#: Listed articles checked per round trip by ``unaccounted``.
+UNACCOUNTED_BATCH: Final = 1000
 
 _ADD = """
 if ARGV[2] == '0' then
@@ -212,6 +214,25 @@ class RedisFrontier:
 
     def pending(self) -> int:
         return int(self._client.zcard(self.keys.queue))
+
+    def unaccounted(self, articles: str) -> list[str]:
+        """``CrawlState.unaccounted``: the run's listed page keys neither finished here nor
+        in the state's hash ``articles``, in key order."""
+        listed = sorted(text(key) or "" for key in self._client.smembers(self.keys.listed))
+        found: list[str] = []
+        for start in range(0, len(listed), UNACCOUNTED_BATCH):
+            batch = listed[start : start + UNACCOUNTED_BATCH]
+            finished = self._client.smismember(self.keys.finished, batch)
+            reads = self._client.pipeline(transaction=False)
+            for key in batch:
+                reads.hexists(articles, key)
+            archived = reads.execute()
+            found += [
+                key
+                for key, done, known in zip(batch, finished, archived, strict=True)
+                if not done and not known
+            ]
+        return found
 
     def in_flight(self, worker: str | None = None) -> int:
         """Requests ``worker`` (this one by default) has taken and not finished."""

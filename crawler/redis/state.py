@@ -42,9 +42,6 @@ from crawler.redis.stored import known, text
 from crawler.redis.workers import FINISHED, Workers
 from crawler.state import ArticleState, Freshness, Run, SitemapState, StateError
 
-#: Listed articles checked per round trip by ``unaccounted``.
-UNACCOUNTED_BATCH: Final = 1000
-
 if TYPE_CHECKING:
     from redis import Redis
 
@@ -294,22 +291,7 @@ class RedisState:
 
     def unaccounted(self) -> list[str]:
         self.commit()
-        listed = sorted(text(key) or "" for key in self.client.smembers(self.frontier.keys.listed))
-        finished_key = self.frontier.keys.finished
-        found: list[str] = []
-        for start in range(0, len(listed), UNACCOUNTED_BATCH):
-            batch = listed[start : start + UNACCOUNTED_BATCH]
-            finished = self.client.smismember(finished_key, batch)
-            reads = self.client.pipeline(transaction=False)
-            for key in batch:
-                reads.hexists(self.keys.articles, key)
-            archived = reads.execute()
-            found += [
-                key
-                for key, done, known in zip(batch, finished, archived, strict=True)
-                if not done and not known
-            ]
-        return found
+        return self.frontier.unaccounted(self.keys.articles)
 
     def sitemap_entries(self, sitemap: str) -> dict[str, str | None]:
         self.commit()

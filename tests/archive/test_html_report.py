@@ -251,6 +251,17 @@ def test_hostile_category_names_are_shown_as_text(rendered: Rendered) -> None:
 
 
 @pytest.mark.e2e
+def test_the_articles_changed_are_listed_with_their_diffs(rendered: Rendered) -> None:
+    document = parse(rendered.dom)
+    [heading] = found(document, "//h3[contains(., 'changed article')]")
+    assert heading.text_content().endswith(": 5 changed article(s)")
+    changes = found(document, "//ul[@class='changes']/li")
+    assert len(changes) == 5
+    for change in changes:  # a summary and a paragraph rewritten (LargeSite.change)
+        assert found(change, ".//del") and found(change, ".//ins")
+
+
+@pytest.mark.e2e
 def test_no_script_ran(rendered: Rendered) -> None:
     document = parse(rendered.dom)
     assert document.findtext(".//title") == TITLE

@@ -121,7 +121,7 @@ def test_a_site_that_cannot_be_reached_fails_the_crawl(tmp_path: Path) -> None:
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1
     assert "could not be reached" in errors[0] and "ConnectionRefusedError" in errors[0]
-    [run_dir] = (tmp_path / "archive").iterdir()
+    [run_dir] = [p for p in (tmp_path / "archive").iterdir() if p.is_dir()]
     manifest = json.loads((run_dir / "manifest.json").read_bytes())
     assert manifest["alarms"] == [errors[0].removeprefix("error: scrapy crawl site: ")]
 
