@@ -41,7 +41,7 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def manifest(tmp_path: Path) -> dict[str, Any]:
-    [run] = sorted((tmp_path / "archive").iterdir())
+    [run] = sorted(path for path in (tmp_path / "archive").iterdir() if path.is_dir())
     result: dict[str, Any] = json.loads((run / "manifest.json").read_bytes())
     return result
 
