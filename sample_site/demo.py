@@ -39,8 +39,7 @@ NEXT_COMMANDS: tuple[tuple[str, str], ...] = (
     ("scrapy report", "the archive's runs and categories"),
     ("scrapy verify data/archive", "each file against its run's manifest"),
     ("scrapy export data/archive --format csv --out articles.csv", "latest versions, as CSV"),
-    # `scrapy search` goes here once it exists (issue 14: the search index); not before,
-    # since a command the demo names must work as printed.
+    ("scrapy search documentary --limit 3", "full-text search of the archive's articles"),
 )
 
 

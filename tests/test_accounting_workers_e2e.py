@@ -32,18 +32,23 @@ def crawl(
     )
 
 
+def as_text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def lose_a_queued_article(client: Redis) -> str:
     """Take one queued article request out of the run's queue, as a lost write would; its
     fingerprint stays seen, so no later link queues it again. Returns its page key."""
-    [queue] = [key.decode() for key in client.scan_iter(f"{PREFIX}:run:*:queue")]
+    [queue] = [as_text(key) for key in client.scan_iter(f"{PREFIX}:run:*:queue")]
     base = queue.removesuffix(":queue")
-    for ticket in client.zrange(queue, 0, -1):
+    for member in client.zrange(queue, 0, -1):
+        ticket = as_text(member)
         key = client.hget(f"{base}:pagekeys", ticket)
-        if key is not None and key.startswith(b"/page.php"):
+        if key is not None and as_text(key).startswith("/page.php"):
             client.zrem(queue, ticket)
             client.hdel(f"{base}:entries", ticket)
             client.hdel(f"{base}:pagekeys", ticket)
-            return key.decode()
+            return as_text(key)
     raise AssertionError("no article request queued")
 
 

@@ -64,6 +64,7 @@ def test_it_ends_with_the_next_commands(
         "report",
         "verify",
         "export",
+        "search",
     ]
 
 
@@ -71,7 +72,11 @@ def test_it_ends_with_the_next_commands(
     ("command", "line"),
     list(
         zip(
-            [command for command, _what in NEXT_COMMANDS],
+            [
+                command
+                for command, _what in NEXT_COMMANDS
+                if not command.startswith("scrapy search")
+            ],
             [
                 "1 run(s) in data/archive",
                 "verify: 1 run(s) in data/archive OK",
@@ -90,3 +95,17 @@ def test_each_next_command_works_as_printed(
     result = scrapy(project, *args)
     assert (result.returncode, result.stderr) == (0, "")
     assert line in result.stdout.splitlines()
+
+
+def test_the_search_it_names_finds_articles_in_the_index_the_crawl_kept(
+    demo: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    project, _result = demo
+    [command] = [command for command, _what in NEXT_COMMANDS if command.startswith("scrapy search")]
+    _program, *args = shlex.split(command)
+    result = scrapy(project, *args)
+    # Only the count on stderr: the crawl kept the index, so the search builds nothing first.
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == ["search: 3 of 165 hit(s) for 'documentary'"]
+    ranks = [line.split(".")[0] for line in result.stdout.splitlines() if line[:1].isdigit()]
+    assert ranks == ["1", "2", "3"]
