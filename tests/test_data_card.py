@@ -43,7 +43,7 @@ def with_reparse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("data-card-reparse")
     copy = folder / "data" / "archive"
     shutil.copytree(archive, copy, copy_function=os.link)
-    first = min(copy.iterdir())
+    first = min(path for path in copy.iterdir() if path.is_dir())
     outcome = reparse_run(first)
     assert outcome.reparsed > 200 and not outcome.lost
     return folder

@@ -99,7 +99,7 @@ class Workers:
         """Whether both workers are archiving (each has an open shard) and ``articles``
         articles were fetched."""
         archive = self.tmp / "archive"
-        folders = list(archive.iterdir()) if archive.is_dir() else []
+        folders = [path for path in archive.iterdir() if path.is_dir()] if archive.is_dir() else []
         archiving = [d for d in folders if any(d.glob("*.jsonl.open"))]
         return len(archiving) == len(WORKERS) and self.site.article_fetches() >= articles
 
@@ -118,7 +118,8 @@ class Workers:
         return found
 
     def run_dirs(self) -> list[Path]:
-        return sorted((self.tmp / "archive").iterdir())
+        # Run folders only: the search index sits beside them.
+        return sorted(path for path in (self.tmp / "archive").iterdir() if path.is_dir())
 
     def log(self, worker: str) -> str:
         return (self.tmp / f"{worker}.log").read_text()
