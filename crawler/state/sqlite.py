@@ -31,6 +31,7 @@ from crawler.state import ArticleState, Freshness, Run, SitemapState
 from crawler.state.lock import StateLock
 from crawler.state.sqlite_frontier import DONE, SQLiteClaims, SQLiteFrontier
 from crawler.state.sqlite_schema import ARTICLE_COLUMNS, DB_FILE, LIVE, RUN_TABLES, connect
+from crawler.state.sqlite_templates import SQLiteTemplates
 
 # DB_FILE is defined with the tables; callers find it here, with the state whose file it is.
 __all__ = ["DB_FILE", "SQLiteState"]
@@ -48,7 +49,7 @@ def _parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class SQLiteState:
+class SQLiteState(SQLiteTemplates):
     """``CrawlState`` in ``<folder>/state.sqlite``; holds ``<folder>/lock`` while open."""
 
     def __init__(self, folder: Path) -> None:
