@@ -32,7 +32,15 @@ from crawler.state import StateError
 from crawler.state.lock import state_busy
 from crawler.state.site import check_site, state_dir
 from crawler.state.sqlite_schema import read_site_of
-from crawler.stats import ALARMS_KEY, FAILED_KEY, RUN_DIR_KEY, TRUST_KEY, WRONG_SITE_KEY
+from crawler.stats import (
+    ALARMS_KEY,
+    FAILED_KEY,
+    RUN_DIR_KEY,
+    TEMPLATE_FAILED_KEY,
+    TEMPLATE_KEY,
+    TRUST_KEY,
+    WRONG_SITE_KEY,
+)
 
 #: Exit status for input refused before crawling (as for Scrapy's usage errors).
 BAD_INPUT = 2
@@ -135,6 +143,13 @@ class Command(ScrapyCrawlCommand):
                 "did not move; articles are checked within the shorter bound from now on",
                 file=sys.stderr,
             )
+        if learned := stats.get(TEMPLATE_KEY, {}).get("file"):
+            print(
+                f"warning: scrapy crawl {args[0]}: the site's template changed; a new template "
+                f"was learned from the archive and used: {Path(str(run_dir)) / learned} "
+                "(scrapy template show; scrapy template reset goes back to the page objects)",
+                file=sys.stderr,
+            )
         if wrong_site := stats.get(WRONG_SITE_KEY):
             print(f"error: scrapy crawl {args[0]}: {wrong_site}", file=sys.stderr)
             self.exitcode = BAD_INPUT
@@ -142,6 +157,8 @@ class Command(ScrapyCrawlCommand):
         alarms: list[Alarm] = list(stats.get(ALARMS_KEY) or ())
         for alarm in alarms:
             print(f"error: scrapy crawl {args[0]}: {alarm}", file=sys.stderr)
+        if alarms and (learning_failed := stats.get(TEMPLATE_FAILED_KEY)):
+            print(f"error: scrapy crawl {args[0]}: {learning_failed}", file=sys.stderr)
         if archive_failure := stats.get(FAILED_KEY):
             print(f"error: scrapy crawl {args[0]}: archive not written: {archive_failure}")
         if self.crawler_process.bootstrap_failed or archive_failure:
