@@ -70,7 +70,7 @@ def _share(url: str) -> str:
     )
 
 
-_SPONSOR_TEXT: Final = "Learn the craft of film editing with our partner's online course."
+SPONSOR_TEXT: Final = "Learn the craft of film editing with our partner's online course."
 
 
 def _grid_body(parts: ArticleParts) -> str:
@@ -93,7 +93,7 @@ def _grid_body(parts: ArticleParts) -> str:
             # Sponsored text in the body's own paragraph markup: only its wrapper tells it.
             out.append(
                 '<div class="partner"><div class="row"><div class="col"><p>Sponsored</p></div>'
-                f'</div><div class="row"><div class="col"><p>{_SPONSOR_TEXT}</p></div></div>'
+                f'</div><div class="row"><div class="col"><p>{SPONSOR_TEXT}</p></div></div>'
                 '<a href="https://sponsor.example/course">Learn more</a></div>'
             )
     return "\n".join(out)
@@ -160,7 +160,7 @@ def _magazine_body(parts: ArticleParts) -> str:
             out.append(
                 '<div class="promo-card"><section class="chunk"><div><div class="copy">'
                 'Sponsored</div></div></section><section class="chunk"><div><div '
-                f'class="copy">{_SPONSOR_TEXT}</div></div></section></div>'
+                f'class="copy">{SPONSOR_TEXT}</div></div></section></div>'
             )
     return "\n".join(out)
 
@@ -216,7 +216,7 @@ def _cards_body(parts: ArticleParts) -> str:
         elif paragraphs == parts.ad_after[1]:
             out.append(
                 '<div class="sponsor-block"><div class="blk"><div class="blk-in"><p>Sponsored'
-                f'</p></div></div><div class="blk"><div class="blk-in"><p>{_SPONSOR_TEXT}</p>'
+                f'</p></div></div><div class="blk"><div class="blk-in"><p>{SPONSOR_TEXT}</p>'
                 '</div></div><a href="https://sponsor.example/">Learn more</a></div>'
             )
     return "\n".join(out)

@@ -27,16 +27,18 @@ def body_blocks(root: Element, body: Body) -> list[Block] | None:
 
 
 def container_blocks(container: Element, body: Body) -> list[Block]:
-    dropped = {id(e) for css in body.drop for e in select_all(container, css, inside=True)}
-    kinds: dict[int, str] = {}
+    # Sets of the elements themselves, never of their id(): lxml makes a Python proxy per
+    # access and frees it after, so an id can come back as another element's.
+    dropped = {e for css in body.drop for e in select_all(container, css, inside=True)}
+    kinds: dict[Element, str] = {}
     # The first rule that matches an element gives its kind.
     for rule in reversed(body.blocks):
         for element in select_all(container, rule.select, inside=True):
-            kinds[id(element)] = rule.kind
+            kinds[element] = rule.kind
     blocks: list[Block] = []
 
     def skip(element: Element) -> bool:
-        return id(element) in dropped
+        return element in dropped
 
     walker = etree.iterwalk(container, events=("start",))
     for _event, element in walker:
@@ -45,7 +47,7 @@ def container_blocks(container: Element, body: Body) -> list[Block]:
         if is_non_text(element) or skip(element):
             walker.skip_subtree()
             continue
-        kind = kinds.get(id(element))
+        kind = kinds.get(element)
         if kind is not None:
             walker.skip_subtree()
             if text := normalize_space(raw_text(element, skip)):

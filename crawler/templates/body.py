@@ -87,31 +87,31 @@ def _common_ancestor(elements: Sequence[Element]) -> Element | None:
         return None
     shared = [elements[0], *elements[0].iterancestors()]
     for element in elements[1:]:
-        mine = {id(e) for e in (element, *element.iterancestors())}
-        shared = [e for e in shared if id(e) in mine]
+        mine = {element, *element.iterancestors()}
+        shared = [e for e in shared if e in mine]
     # A block's own element is not its container (a body of one block).
     return next((e for e in shared if all(e is not x for x in elements)), None)
 
 
 def extracted(container: Element, body: Body) -> list[tuple[Element, str, str]]:
     """What ``body`` reads from ``container``: each block's element, kind and text."""
-    dropped = {id(e) for css in body.drop for e in select_all(container, css, inside=True)}
-    kinds: dict[int, str] = {}
+    dropped = {e for css in body.drop for e in select_all(container, css, inside=True)}
+    kinds: dict[Element, str] = {}
     for rule in reversed(body.blocks):
         for element in select_all(container, rule.select, inside=True):
-            kinds[id(element)] = rule.kind
+            kinds[element] = rule.kind
     found = []
     walker = etree.iterwalk(container, events=("start",))
     for _event, element in walker:
         if element is container:
             continue
-        if is_non_text(element) or id(element) in dropped:
+        if is_non_text(element) or element in dropped:
             walker.skip_subtree()
             continue
-        kind = kinds.get(id(element))
+        kind = kinds.get(element)
         if kind is not None:
             walker.skip_subtree()
-            text = normalize_space(raw_text(element, lambda e: id(e) in dropped))
+            text = normalize_space(raw_text(element, lambda e: e in dropped))
             if text:
                 found.append((element, kind, text))
     return found
@@ -135,12 +135,12 @@ def _rule_candidates(pages: Sequence[_Page], kind: str, other: str) -> list[str]
 def _drop_rule(pages: Sequence[_Page], body: Body, extra: Element, page: _Page) -> str | None:
     """A rule dropping the outermost subtree around ``extra`` that holds no archived block,
     and on no page any archived block."""
-    kept = {id(e) for chain in page.chains for e in chain}
+    kept = {e for chain in page.chains for e in chain}
     subtree = extra
     for ancestor in extra.iterancestors():
         if ancestor is page.container:
             break
-        inside = {id(e) for e in ancestor.iter()}
+        inside = set(ancestor.iter())
         if inside & kept:
             break
         subtree = ancestor
@@ -153,9 +153,9 @@ def _drop_rule(pages: Sequence[_Page], body: Body, extra: Element, page: _Page) 
 
 
 def _spares_blocks(page: _Page, css: str) -> bool:
-    held = {id(e) for chain in page.chains for e in chain[:1]}
+    held = {e for chain in page.chains for e in chain[:1]}
     for element in select_all(page.container, css, inside=True):
-        if any(id(e) in held for e in element.iter()):
+        if any(e in held for e in element.iter()):
             return False
     return True
 

@@ -34,15 +34,13 @@ class Scope:
     root: Element
     link: Link
     inside: bool = False
-    avoid: frozenset[int] = frozenset()
+    avoid: frozenset[Element] = frozenset()
 
     def allows(self, css: str) -> bool:
         if not self.avoid:
             return True
         found = select_first(self.root, css, self.inside)
-        return found is None or not any(
-            id(e) in self.avoid for e in (found, *found.iterancestors())
-        )
+        return found is None or not any(e in self.avoid for e in (found, *found.iterancestors()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +82,7 @@ def candidates(examples: Sequence[tuple[Scope, str | None]], read: Read) -> list
         if value is None:
             continue
         for element in matching(scope, value, read):
-            if any(id(e) in scope.avoid for e in (element, *element.iterancestors())):
+            if any(e in scope.avoid for e in (element, *element.iterancestors())):
                 continue
             found.extend(selectors_for(element, scope.root if scope.inside else None))
         sources += 1

@@ -25,6 +25,7 @@ from typing import Any, Final
 from crawler.contract import ARTICLE_FIELDS
 from crawler.pages import ArticlePage
 from crawler.pages.dates import parse_date
+from crawler.pages.tree import Element
 from crawler.templates.apply import article_page_class
 from crawler.templates.body import learn_body
 from crawler.templates.fields import Failure, Scope, learn_field
@@ -94,12 +95,12 @@ def learn_article(examples: Sequence[Example]) -> ArticleTemplate | Failure:
     return ArticleTemplate(fields, body, related)
 
 
-def _parts(page: ArticlePage, body: Body, related: Related | None) -> frozenset[int]:
+def _parts(page: ArticlePage, body: Body, related: Related | None) -> frozenset[Element]:
     """The body's container and the related cards of ``page``."""
     found = [select_first(page.root, body.container)]
     if related is not None:
         found.extend(select_all(page.root, related.item))
-    return frozenset(id(e) for e in found if e is not None)
+    return frozenset(e for e in found if e is not None)
 
 
 def mismatches(template: ArticleTemplate, example: Example) -> list[str]:

@@ -32,11 +32,11 @@ def _cards(page: Page, related: Sequence[Mapping[str, Any]]) -> list[Element] | 
     """The element of each archived card on ``page``, in order; ``None`` if one is missing."""
     wanted = [str(card["url"]) for card in related]
     links: dict[str, Element] = {}
-    targets: dict[int, str] = {}
+    targets: dict[Element, str] = {}
     for element in content_elements(page.root):
         if element.tag == "a" and (url := page.link(element.get("href"))) in wanted:
             links.setdefault(url, element)
-            targets[id(element)] = url
+            targets[element] = url
     cards = []
     for url in wanted:
         link = links.get(url)
@@ -44,7 +44,7 @@ def _cards(page: Page, related: Sequence[Mapping[str, Any]]) -> list[Element] | 
             return None
         card = link
         for ancestor in link.iterancestors():
-            others = {targets.get(id(e)) for e in ancestor.iter("a")} - {None, url}
+            others = {targets.get(e) for e in ancestor.iter("a")} - {None, url}
             if others or ancestor.tag in ("body", "html"):
                 break
             card = ancestor
