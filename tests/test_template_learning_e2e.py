@@ -20,6 +20,7 @@ import pytest
 
 from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.recover import completed_shards, run_records
+from crawler.archive.verify import verify
 from crawler.contract import ARTICLE_FIELDS
 from crawler.state.sqlite import SQLiteState
 from crawler.templates.model import Template
@@ -178,6 +179,7 @@ def test_the_manifest_names_the_template_written_beside_the_run(keeping: Redesig
     template = Template.from_json((keeping.crawl.run_dir / "template.json").read_text())
     assert template.digest == named["digest"]
     assert template.article is not None and template.listing is not None
+    assert verify(keeping.crawl.run_dir) == []  # the manifest's digest of template.json too
 
 
 def test_the_next_run_reads_with_the_template_kept_in_the_state(keeping: Redesigned) -> None:
