@@ -244,6 +244,11 @@ class TemplateLearning:
     def _learn(self, state: CrawlState, spider: Spider) -> Template | None:
         origin = getattr(getattr(spider, "scope", None), "public_origin", None)
         examples = self._examples(state, spider, origin)
+        if not examples:
+            # No page of an archived article among them (a first crawl, pages never read
+            # before): nothing to learn from, and nothing learning could say beyond the alarm.
+            logger.info("No archived article among the pages without a record: nothing to learn")
+            return None
         outcome = learn(examples)
         if outcome.template is None:
             self._failed(outcome.failure or "no template")
