@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from scrapy.http import Headers, HtmlResponse
 
 from crawler import settings as defaults
 from crawler import urls
+from crawler.archive.folders import run_name_of
 from crawler.archive.manifest import MANIFEST_FILE, Counts, Manifest, iso_utc
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.rundir import run_dir_name
@@ -42,7 +43,7 @@ CRAWL_FIELDS: tuple[str, ...] = ("version", "fetched_at", "previous_hash", "chan
 
 
 class ReparseError(ValueError):
-    """The folder cannot be reparsed (not a finished run, no WARC files)."""
+    """The folder cannot be reparsed (a reparse folder, not a finished run, no WARC files)."""
 
 
 @dataclass
@@ -104,8 +105,21 @@ def _coverage(records: list[Mapping[str, Any]]) -> Coverage:
     )
 
 
-def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
-    """Reparse the finished run folder ``source`` into a new run folder beside it."""
+def reparse_run(
+    source: Path,
+    now: datetime | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Outcome:
+    """Reparse the finished run folder ``source`` into a new run folder beside it;
+    ``progress(done, total)`` is told the records done so far, of those its manifest lists."""
+    name = run_name_of(source)
+    if name is not None and name.source is not None:
+        # Its records are its source's, extracted again: reparsing the source gives the same
+        # records with today's extraction, under a name that says which run they are.
+        raise ReparseError(
+            f"{source} is a reparse folder: reparse its source run, "
+            f"{source.parent / name.source}, instead"
+        )
     manifest_path = source / MANIFEST_FILE
     if not manifest_path.exists():
         raise ReparseError(f"{source} is not a finished run (no {MANIFEST_FILE})")
@@ -123,7 +137,10 @@ def reparse_run(source: Path, now: datetime | None = None) -> Outcome:
     stamp = {"reparsed_at": iso_utc(started), "reparsed_from": source.name}
     articles: list[Mapping[str, Any]] = []
     outcomes: Counter[str] = Counter()
-    for old in run_records(completed_shards(source)):
+    total = sum(int(entry["records"]) for entry in manifest.get("shards", []))
+    for done, old in enumerate(run_records(completed_shards(source)), start=1):
+        if progress is not None:
+            progress(done, total)
         if old.get("type") != "article" or not old.get("warc"):
             folder.write(old)
             outcome.copied += 1

@@ -167,6 +167,8 @@ EXTENSIONS = {
     # AutoThrottle that never goes below robots.txt's Crawl-delay and counts a 304 as a 200.
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.throttle.CrawlDelayAutoThrottle": 0,
+    # A progress line on stderr while a person watches (PROGRESS_ENABLED).
+    "crawler.extensions.progress.CrawlProgress": 30,
 }
 
 # --- Distributed crawls ------------------------------------------------------------------------
@@ -207,6 +209,14 @@ ARCHIVE_GZIP = False
 # Raw captures: each archived article's request and response in the run's WARC files.
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1 << 30
+
+# --- Progress ---------------------------------------------------------------------------------
+# crawler.extensions.progress.CrawlProgress: a crawl's progress line (pages, articles, failures,
+# requests/s, and a percentage and ETA once the sitemaps said how many articles to expect) on
+# stderr. "auto": only when stderr is a terminal, so cron, Scrapyd and pipes get nothing;
+# True or False force it on or off. Redrawn every PROGRESS_INTERVAL seconds.
+PROGRESS_ENABLED = "auto"
+PROGRESS_INTERVAL = 0.5
 
 # --- Runtime ----------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"

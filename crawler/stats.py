@@ -82,9 +82,16 @@ TRUST_KEY = "revisit/lastmod_trust"
 FRESHNESS_KEY = "revisit/freshness"
 LEFT_DUE_KEY = "revisit/left_due"
 SKIPPED_PREFIX = "revisit/skipped/"
+#: Sitemap entries not fetched: their lastmod is the one recorded at the last check.
+LASTMOD_UNCHANGED_KEY = SKIPPED_PREFIX + "lastmod_unchanged"
 LASTMOD_INVALID_KEY = "sitemap/lastmod_invalid"
 SITEMAP_UNCHANGED_KEY = "sitemap/unchanged"
 LISTING_STOPPED_KEY = "listing/stopped_at_known"
+
+# --- spiders.site ---
+#: Article entries of the sitemaps read by this process (an article two sitemaps list counts
+#: twice): how many articles the crawl's progress line expects.
+SITEMAP_LISTED_KEY = "sitemap/articles_listed"
 
 # --- spiders.base ---
 WRONG_SITE_KEY = "state/wrong_site"
@@ -112,6 +119,9 @@ REQUESTS_PREFIX = "requests/"
 # --- redis.extension ---
 #: Stats: parts of dead workers this worker took over.
 TAKEN_OVER_KEY = "workers/taken_over"
+
+# --- Scrapy's own, read by the crawl's progress line ---
+RESPONSES_KEY = "response_received_count"
 
 # --- Scrapy's own, read by the drift alarms ---
 DOWNLOADER_EXCEPTION_PREFIX = "downloader/exception_type_count/"

@@ -27,7 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
-from crawler.archive.reader import ARTICLE, iter_records, run_folders, url_article_id
+from crawler.archive.folders import NotAnArchive, find_archive
+from crawler.archive.reader import ARTICLE, iter_records, url_article_id
 from crawler.archive.shards import encode_record
 
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl")
@@ -297,12 +298,32 @@ def related_edges(record: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         }
 
 
+class _Counted:
+    """The records of ``records``, counted as they are read (and told to ``progress``)."""
+
+    def __init__(
+        self,
+        records: Iterator[dict[str, Any]],
+        progress: Callable[[int, int | None], None] | None,
+    ) -> None:
+        self.records = records
+        self.progress = progress
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for record in self.records:
+            self.count += 1
+            if self.progress is not None:
+                self.progress(self.count, None)
+            yield record
+
+
 def _check(archive_dir: Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: {', '.join(FORMATS)}")
     try:
-        run_folders(archive_dir)
-    except (FileNotFoundError, NotADirectoryError) as exc:
+        find_archive(archive_dir)
+    except NotAnArchive as exc:
         raise ExportError(str(exc)) from None
     if fmt == "parquet":
         try:
@@ -319,14 +340,20 @@ def export(
     fmt: str,
     *,
     edges: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Exported:
     """Write the latest version of every article of ``archive_dir`` (``iter_records``) to
     ``out`` as ``fmt`` (``parquet``, ``csv`` or ``jsonl``), and with ``edges`` the related
     links as an edge table (``EDGE_COLUMNS``) in the same format.
 
-    ``ExportError`` before anything is written for a missing archive folder, an unknown
-    format, pyarrow missing for Parquet, or an output path that cannot be written. An
-    existing output is replaced only once the new one is complete."""
+    ``progress(done, total)`` is told the articles written so far, of how many: known for
+    Parquet and CSV, whose columns are found in a first pass over the articles (told as
+    ``(read, None)``, then the count starts over), ``None`` for JSON Lines.
+
+    ``ExportError`` before anything is written for a folder that is not an archive
+    (``crawler.archive.folders``), an unknown format, pyarrow missing for Parquet, or an
+    output path that cannot be written. An existing output is replaced only once the new one
+    is complete. Reparse folders are left out, as ``iter_records`` leaves them."""
     archive = Path(archive_dir)
     _check(archive, fmt)
     out_path, edges_path = Path(out), Path(edges) if edges is not None else None
@@ -335,12 +362,19 @@ def export(
     with contextlib.ExitStack() as stack:
         articles = stack.enter_context(_Output(out_path, fmt))
         graph = stack.enter_context(_Output(edges_path, fmt)) if edges_path else None
-        extras = [] if fmt == "jsonl" else _extra_columns(iter_records(archive, ARTICLE))
+        total = None
+        extras: list[tuple[str, str]] = []
+        if fmt != "jsonl":
+            counted = _Counted(iter_records(archive, ARTICLE), progress)
+            extras = _extra_columns(counted)
+            total = counted.count
         articles.start([*ARTICLE_COLUMNS, *extras])
         if graph is not None:
             graph.start(EDGE_COLUMNS)
         for record in iter_records(archive, ARTICLE):
             articles.write(record)
+            if progress is not None:
+                progress(articles.rows, total)
             if graph is not None:
                 for edge in related_edges(record):
                     graph.write(edge)

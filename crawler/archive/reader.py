@@ -12,14 +12,22 @@ crawl state counts their records as archived, so they are often the only copy of
 versions. ``.open`` files are never read. ``unfinished=False`` reads only runs with a manifest.
 
 Run order. Runs are read oldest first, by the UTC start time in the folder's name
-(``site-20261125T131500Z``). A reparse folder (``reparse-site-20261125T131500Z-<now>``,
-``scrapy reparse``) repeats its source run's records with today's extraction: it is read right
-after its source, not at the time it was made, so a reparse of an old run never brings back
-an article a later run found removed.
+(``site-20261125T131500Z``). What is a run folder, and an archive, is decided by
+``crawler.archive.folders``: a path that is neither raises ``NotAnArchive``.
+
+Reparse folders. A reparse folder (``reparse-site-20261125T131500Z-<now>``, ``scrapy
+reparse``) repeats its source run's records with today's extraction. It is left out by
+default: the archive is read as it was crawled, each record once. ``reparsed=True`` reads each
+run's latest finished reparse instead of it: with ``latest=True`` the reparse is read right
+after its source (not at the time it was made, so a reparse of an old run never brings back an
+article a later run found removed) and its copy of a version wins over the source's; with
+``latest=False`` a source record its reparse holds again is left out. Either way a record the
+reparse lost (an article the current extraction no longer gives) is still read from its
+source. A reparse folder given as ``archive_dir`` is read alone, like any run folder.
 
 Latest versions. With ``latest=True`` an article (keyed by ``id``) is its record with the
-highest ``version``; equal versions (a reparse and its source, two workers of one distributed
-run) go to the later run, then the later ``fetched_at``, then the later line. An article whose
+highest ``version``; equal versions (two workers of one distributed run, a reparse and its
+source) go to the later run, then the later ``fetched_at``, then the later line. An article whose
 last event is a ``removed`` record (that is, a removal read after its latest version) is
 skipped. This takes two passes over the shards: the first keeps one small entry per article
 (its id, version, run, ``fetched_at`` and position), the second parses and yields only the
@@ -41,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from crawler.archive.folders import find_archive, run_name
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import SHARD_NAME, shard_lines
 
@@ -52,8 +61,6 @@ ARTICLE = "article"
 REMOVED = "removed"
 CATEGORY = "category"
 
-_STAMP = re.compile(r"\d{8}T\d{6}Z")
-_REPARSE_PREFIX = "reparse-"
 #: The ``p`` parameter of a URL's query (not of its fragment).
 _P_PARAM = re.compile(r"^[^#?]*\?(?:[^#]*?&)??p=([^&#]+)")
 
@@ -93,7 +100,7 @@ def url_article_id(url: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class RunFolder:
+class StoredRun:
     """A run folder as the reader sees it: its completed shards and categories file."""
 
     path: Path
@@ -103,18 +110,15 @@ class RunFolder:
     #: Category records the manifest counts in it (0 for an empty one).
     category_records: int
     finished: bool
+    #: A reparse folder's source run folder name (``None`` for a crawl's run folder).
+    reparse_of: str | None = None
 
     @property
     def order(self) -> tuple[str, int]:
         """Where the run sits in the archive's history: its crawl's start (a reparse folder
-        takes its source's), then how many reparses deep it is."""
-        name = self.path.name
-        depth = 0
-        while name.startswith(_REPARSE_PREFIX):
-            name = name.removeprefix(_REPARSE_PREFIX)
-            depth += 1
-        stamp = _STAMP.search(name)
-        return (stamp[0] if stamp else "", depth)
+        takes its source's), then whether it is a reparse, read after its source."""
+        name = run_name(self.path.name)
+        return (name.stamp if name else "", 0 if self.reparse_of is None else 1)
 
 
 def _shard_number(path: Path) -> int:
@@ -122,53 +126,69 @@ def _shard_number(path: Path) -> int:
     return int(match[1]) if match else 0
 
 
-def _run_folder(path: Path) -> RunFolder:
+def _run_folder(path: Path) -> StoredRun:
+    name = run_name(path.name)
+    reparse_of = name.source if name is not None else None
     manifest_path = path / MANIFEST_FILE
     if not manifest_path.exists():
         published = sorted(
             (child for child in path.iterdir() if SHARD_NAME.fullmatch(child.name)),
             key=_shard_number,
         )
-        return RunFolder(path, tuple(published), None, 0, finished=False)
+        return StoredRun(path, tuple(published), None, 0, finished=False, reparse_of=reparse_of)
     try:
         manifest = json.loads(manifest_path.read_bytes())
         shards = tuple(path / str(entry["name"]) for entry in manifest["shards"])
         categories = manifest.get("categories") or {}
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{manifest_path}: unreadable manifest: {exc}") from exc
-    return RunFolder(
+    return StoredRun(
         path,
         shards,
         path / str(categories["name"]) if categories.get("name") else None,
         int(categories.get("records", 0)),
         finished=True,
+        reparse_of=reparse_of,
     )
 
 
-def _is_run(path: Path) -> bool:
-    return (path / MANIFEST_FILE).exists() or any(
-        SHARD_NAME.fullmatch(child.name.removesuffix(".open")) for child in path.iterdir()
-    )
-
-
-def run_folders(archive_dir: str | os.PathLike[str], *, unfinished: bool = True) -> list[RunFolder]:
-    """The run folders of ``archive_dir`` (or ``archive_dir`` itself if it is one), in run
-    order. ``FileNotFoundError`` / ``NotADirectoryError`` for a path that is not a folder."""
-    root = Path(archive_dir)
-    if not root.exists():
-        raise FileNotFoundError(f"no archive folder {str(root)!r}")
-    if not root.is_dir():
-        raise NotADirectoryError(f"{str(root)!r} is not a folder")
-    folders = [root] if _is_run(root) else [child for child in root.iterdir() if child.is_dir()]
-    runs = [_run_folder(folder) for folder in folders if _is_run(folder)]
+def run_folders(
+    archive_dir: str | os.PathLike[str], *, unfinished: bool = True, reparsed: bool = False
+) -> list[StoredRun]:
+    """The run folders of ``archive_dir`` (or ``archive_dir`` itself if it is a run or reparse
+    folder), in run order; with ``reparsed``, each run's latest finished reparse too.
+    ``NotAnArchive`` (``NoSuchFolder``, a ``FileNotFoundError``, when nothing is there) for a
+    path that is neither (``crawler.archive.folders``)."""
+    archive = find_archive(archive_dir)
+    folders = list(archive.runs)
+    if archive.single:
+        folders += archive.reparses
+    elif reparsed:
+        folders += _latest_reparses(archive.reparses)
+    runs = [_run_folder(folder) for folder in folders]
     runs = [run for run in runs if run.finished or unfinished]
     return sorted(runs, key=lambda run: (run.order, run.path.name))
 
 
+def _latest_reparses(folders: Iterable[Path]) -> list[Path]:
+    """Of each run's finished reparse folders, the last made. An unfinished one is left out:
+    unlike a crawl's, its records are copies, and its source has them all."""
+    latest: dict[str, tuple[str, Path]] = {}
+    for folder in folders:
+        name = run_name(folder.name)
+        if name is None or name.source is None or not (folder / MANIFEST_FILE).exists():
+            continue
+        made = (name.made or "", folder)
+        if name.source not in latest or made > latest[name.source]:
+            latest[name.source] = made
+    return [folder for _made, folder in latest.values()]
+
+
 def shard_paths(archive_dir: str | os.PathLike[str], *, unfinished: bool = True) -> list[str]:
-    """The completed shards ``iter_records`` reads, in run order, as path strings: the file
-    list to give DuckDB's ``read_json`` or pandas, which would otherwise glob ``.open`` files
-    (a shard still being written, or left by a killed crawl) too."""
+    """The completed shards ``iter_records`` reads by default, in run order, as path strings:
+    the file list to give DuckDB's ``read_json`` or pandas, which would otherwise glob ``.open``
+    files (a shard still being written, or left by a killed crawl) and reparse folders (copies
+    of their runs' records) too. A reparse folder given as ``archive_dir`` lists its own."""
     return [
         str(shard)
         for run in run_folders(archive_dir, unfinished=unfinished)
@@ -187,6 +207,7 @@ def iter_records(
     latest: bool = True,
     *,
     unfinished: bool = True,
+    reparsed: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """The records of every completed shard (and ``categories.jsonl``) of every run folder
     of ``archive_dir``, oldest run first; ``archive_dir`` may also be one run folder.
@@ -195,19 +216,20 @@ def iter_records(
     ``latest=True``: each article's latest version, skipping articles whose last event is a
     removal; ``removed`` records of articles still gone (their last one each); the category
     records of the latest run that wrote any. ``latest=False``: every record as stored, old
-    versions and reparse copies included. ``unfinished=False``: only runs with a manifest.
+    versions included. ``unfinished=False``: only runs with a manifest. ``reparsed=True``:
+    each run's latest reparse read instead of it, record by record (see the module
+    docstring); reparse folders are left out otherwise.
 
     Shards are plain ``.jsonl`` or ``.jsonl.gz``; records come out as dicts, in run, shard
     and line order. See the module docstring for what is read and what memory it takes.
     """
     _check_type(type)
-    runs = run_folders(archive_dir, unfinished=unfinished)
-    shards = [shard for run in runs for shard in run.shards]
+    runs = run_folders(archive_dir, unfinished=unfinished, reparsed=reparsed)
     if type in (None, ARTICLE, REMOVED):
         if latest:
             yield from _latest(runs, want_articles=type != REMOVED, want_removed=type != ARTICLE)
         else:
-            for record in _records(shards):
+            for record in _every(runs):
                 if type is None or record.get("type") == type:
                     yield record
     if type in (None, CATEGORY):
@@ -220,8 +242,33 @@ def _records(shards: Iterable[Path]) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
-def _categories(runs: Sequence[RunFolder], *, latest: bool) -> Iterator[dict[str, Any]]:
-    with_categories = [run for run in runs if run.categories and run.category_records]
+def _identity(record: dict[str, Any]) -> tuple[Any, ...]:
+    """What a reparse keeps of a record it copies or extracts again: its type, article,
+    version and fetch (or last sighting)."""
+    moment = record.get("fetched_at") or record.get("last_seen")
+    return (record.get("type"), article_key(record), record.get("version"), moment)
+
+
+def _every(runs: Sequence[StoredRun]) -> Iterator[dict[str, Any]]:
+    """Every record of ``runs`` in order, each once: a source run's records that its reparse,
+    read with it, holds again are left out."""
+    reparses = {run.reparse_of: run for run in runs if run.reparse_of is not None}
+    for run in runs:
+        again = reparses.get(run.path.name)
+        held = {_identity(record) for record in _records(again.shards)} if again else set()
+        for record in _records(run.shards):
+            if not held or _identity(record) not in held:
+                yield record
+
+
+def _categories(runs: Sequence[StoredRun], *, latest: bool) -> Iterator[dict[str, Any]]:
+    # A reparse's categories are a copy of its source's, read in their place.
+    sources = {run.path.name for run in runs}
+    with_categories = [
+        run
+        for run in runs
+        if run.categories and run.category_records and run.reparse_of not in sources
+    ]
     if latest:
         # The site's categories as the latest run that listed any saw them (a distributed
         # run writes them in one worker's folder, the others' files are empty).
@@ -234,7 +281,7 @@ def _categories(runs: Sequence[RunFolder], *, latest: bool) -> Iterator[dict[str
 
 
 def _latest(
-    runs: Sequence[RunFolder], *, want_articles: bool, want_removed: bool
+    runs: Sequence[StoredRun], *, want_articles: bool, want_removed: bool
 ) -> Iterator[dict[str, Any]]:
     shards: list[Path] = []
     starts: list[int] = []  # position of each shard's first line
@@ -301,6 +348,7 @@ def load_dataframe(
     latest: bool = True,
     *,
     unfinished: bool = True,
+    reparsed: bool = False,
 ) -> pandas.DataFrame:
     """``iter_records(...)`` as a pandas DataFrame, one row per record, columns in record key
     order; list and object fields (``blocks``, ``related``) stay Python lists and dicts.
@@ -312,5 +360,7 @@ def load_dataframe(
             "load_dataframe needs pandas, an optional extra: "
             "pip install 'evergreen-crawler[pandas]' (iter_records needs nothing)"
         ) from exc
-    records = list(iter_records(archive_dir, type, latest, unfinished=unfinished))
+    records = list(
+        iter_records(archive_dir, type, latest, unfinished=unfinished, reparsed=reparsed)
+    )
     return pandas.DataFrame.from_records(records) if records else pandas.DataFrame()

@@ -1,5 +1,9 @@
 """What an archive's runs did, from their manifests: the run table, the latest run's
-categories, and the one-paragraph summary a crawl ends with. No Scrapy needed."""
+categories, and the one-paragraph summary a crawl ends with. No Scrapy needed.
+
+Reparse folders (``crawler.archive.folders``) are not crawls: they found nothing new, changed
+or removed, so they are left out of the run table, the requests table and the charts, and
+listed in a table of their own (``reparse_rows``)."""
 
 from __future__ import annotations
 
@@ -11,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.categories import CATEGORIES_FILE
+from crawler.archive.folders import Archive, find_archive, run_name
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.recover import completed_shards, run_records
 from crawler.outcomes import OUTCOMES
 from crawler.revisit import PURPOSES
-
-#: The spider name of reparse runs (``crawler.reparse``), which crawled nothing.
-REPARSE = "reparse"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,23 +35,51 @@ class Run:
 
     @property
     def started(self) -> str:
+        """When the run (or reparse) started, ISO-8601 UTC: from its manifest, else from its
+        folder's name."""
         if self.manifest:
             return str(self.manifest["started_at"])
-        return self.path.name.rsplit("-", 1)[-1]
+        name = run_name(self.path.name)
+        stamp = (name.made or name.stamp) if name is not None else ""
+        if len(stamp) != len("20261125T131500Z"):
+            return "?"
+        return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:11]}:{stamp[11:13]}:{stamp[13:]}"
 
     @property
     def failed(self) -> int:
         return sum(int(n) for n in self.counts.get("pages_failed", {}).values())
 
 
-def load_runs(archive: Path) -> list[Run]:
-    """Every run folder of ``archive``, oldest first (finished or not)."""
+def _load(folders: Iterable[Path]) -> list[Run]:
     runs = []
-    for folder in sorted(p for p in archive.iterdir() if p.is_dir()):
+    for folder in folders:
         manifest_path = folder / MANIFEST_FILE
         manifest = json.loads(manifest_path.read_bytes()) if manifest_path.exists() else None
         runs.append(Run(folder, manifest))
-    return sorted(runs, key=lambda run: (run.started, run.path.name))
+    return sorted(runs, key=_order)
+
+
+def _order(run: Run) -> tuple[str, str]:
+    """Oldest first, as the reader reads them: by the time in the folder's name (a reparse
+    folder's own)."""
+    name = run_name(run.path.name)
+    return ((name.made or name.stamp) if name is not None else "", run.path.name)
+
+
+def _archive(archive: Path | Archive) -> Archive:
+    return archive if isinstance(archive, Archive) else find_archive(archive)
+
+
+def load_runs(archive: Path | Archive) -> list[Run]:
+    """Every crawl's run folder of ``archive``, oldest first (finished or not); reparse
+    folders are not crawls (``load_reparses``). ``NotAnArchive`` for a folder that is not an
+    archive."""
+    return _load(_archive(archive).runs)
+
+
+def load_reparses(archive: Path | Archive) -> list[Run]:
+    """Every reparse folder of ``archive``, oldest first."""
+    return _load(_archive(archive).reparses)
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -172,21 +202,64 @@ def category_table(run: Run) -> list[str]:
     return _table(CATEGORY_HEADER, category_rows(run))
 
 
+#: The reparse table's columns: which run each reparse folder was made from, when, and what it
+#: holds: article records extracted again, removed records copied, and records the current
+#: extraction no longer gives (left out of it).
+REPARSE_HEADER: tuple[str, ...] = (
+    "reparse folder",
+    "source run",
+    "made",
+    "articles",
+    "removed",
+    "lost",
+)
+
+
+def reparse_rows(reparses: Sequence[Run]) -> list[tuple[object, ...]]:
+    """One row per reparse folder."""
+    rows: list[tuple[object, ...]] = []
+    for run in reparses:
+        name = run_name(run.path.name)
+        source = name.source if name is not None else "?"
+        if run.manifest is None:
+            rows.append((run.path.name, source, run.started, "-", "-", "unfinished"))
+            continue
+        counts = run.counts
+        rows.append(
+            (
+                run.path.name,
+                run.manifest.get("arguments", {}).get("run", source),
+                run.started,
+                counts.get("articles_written", 0),
+                counts.get("articles", {}).get("removed", 0),
+                sum(int(n) for n in counts.get("dropped", {}).values()),
+            )
+        )
+    return rows
+
+
 def latest_crawl(runs: Sequence[Run]) -> Run | None:
-    """The last finished run of ``runs`` that crawled (not a reparse), or ``None``."""
-    crawls = [run for run in runs if run.manifest and run.manifest.get("spider") != REPARSE]
-    return crawls[-1] if crawls else None
+    """The last finished run of ``runs`` (crawls: ``load_runs``), or ``None``."""
+    finished = [run for run in runs if run.manifest]
+    return finished[-1] if finished else None
 
 
 def report(archive: Path) -> list[str]:
-    """The run table of ``archive`` and the categories of its latest finished crawl."""
-    runs = load_runs(archive)
-    if not runs:
-        return [f"no runs in {archive}"]
-    lines = [f"{len(runs)} run(s) in {archive}", "", *run_table(runs)]
+    """The run table of ``archive``, its reparse folders, and the categories of its latest
+    finished crawl. ``NotAnArchive`` for a folder that is not an archive."""
+    found = find_archive(archive)
+    if found.empty:
+        return [f"{archive} is an empty archive: 0 runs"]
+    runs, reparses = load_runs(found), load_reparses(found)
+    lines = [f"{found.describe()} in {archive}"]
+    if runs:
+        lines += ["", *run_table(runs)]
     if costs := cost_rows(runs):
         lines += ["", "requests by purpose, and freshness after each run:"]
         lines += _table(COST_HEADER, costs)
+    if reparses:
+        lines += ["", "reparse folders: runs' records extracted again from their captures:"]
+        lines += _table(REPARSE_HEADER, reparse_rows(reparses))
     if latest := latest_crawl(runs):
         lines += [
             "",

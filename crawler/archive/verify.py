@@ -1,5 +1,8 @@
 """Check archive runs against their manifests: every completed file's sha256 and record count,
-and that every line is one JSON object. No Scrapy needed; ``scrapy verify`` wraps it."""
+and that every line is one JSON object. No Scrapy needed; ``scrapy verify`` wraps it.
+
+Every run folder of the archive is checked, reparse folders included (their files are
+checked like any run's); which folders those are is ``crawler.archive.folders``' decision."""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ import gzip
 import hashlib
 import json
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.archive.folders import Archive, find_archive
 from crawler.archive.manifest import MANIFEST_FILE
 from crawler.archive.warc import complete_length
 
@@ -31,24 +35,52 @@ class Finding:
         return f"{'DAMAGED' if self.damaged else 'note'}: {self.path}: {self.message}"
 
 
-def runs_in(path: Path) -> list[Path]:
-    """``path`` itself if it is a run folder, else the run folders directly inside it."""
-    if (path / MANIFEST_FILE).exists():
-        return [path]
-    return sorted(child for child in path.iterdir() if child.is_dir())
+def verify(
+    path: Path | Archive, progress: Callable[[int, int | None], None] | None = None
+) -> list[Finding]:
+    """Every finding for the folders of the archive at ``path`` (or the one run or reparse
+    folder ``path`` is); ``NotAnArchive`` if ``path`` is neither.
 
-
-def verify(path: Path) -> list[Finding]:
-    """Every finding for the run folder or archive folder ``path``."""
-    if not path.is_dir():
-        return [Finding(path, "not a directory")]
+    ``progress(done, total)`` is told the bytes hashed so far, of the bytes of every file the
+    manifests list."""
+    archive = path if isinstance(path, Archive) else find_archive(path)
+    runs = [*archive.runs, *archive.reparses]
+    read = None
+    if progress is not None:
+        read = _Hashed(progress, sum(_listed_bytes(run) for run in runs))
     findings: list[Finding] = []
-    for run in runs_in(path):
-        findings.extend(verify_run(run))
+    for run in runs:
+        findings.extend(verify_run(run, read))
     return findings
 
 
-def verify_run(run: Path) -> Iterator[Finding]:
+class _Hashed:
+    """Bytes hashed so far, told to a ``progress(done, total)`` callback."""
+
+    def __init__(self, progress: Callable[[int, int | None], None], total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        progress(0, total)
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        self.progress(self.done, self.total)
+
+
+def _listed_bytes(run: Path) -> int:
+    """The size of the files a run's manifest lists (0 where it cannot be read)."""
+    try:
+        manifest = json.loads((run / MANIFEST_FILE).read_bytes())
+        names = [entry["name"] for entry in [*manifest["shards"], manifest["categories"]]]
+        names += [entry["name"] for entry in manifest.get("warcs", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    return sum((run / name).stat().st_size for name in names if (run / name).is_file())
+
+
+def verify_run(run: Path, read: Callable[[int], None] | None = None) -> Iterator[Finding]:
+    """Every finding for one run folder; ``read(count)`` after each chunk of a file hashed."""
     manifest_path = run / MANIFEST_FILE
     if not manifest_path.exists():
         yield Finding(run, "no manifest.json: run incomplete or still running", damaged=False)
@@ -62,10 +94,10 @@ def verify_run(run: Path) -> Iterator[Finding]:
     listed = set()
     for entry in entries:
         listed.add(entry["name"])
-        yield from verify_file(run / entry["name"], entry["records"], entry["sha256"])
+        yield from verify_file(run / entry["name"], entry["records"], entry["sha256"], read)
     for entry in manifest.get("warcs", []):
         listed.add(entry["name"])
-        yield from verify_warc(run / entry["name"], entry["records"], entry["sha256"])
+        yield from verify_warc(run / entry["name"], entry["records"], entry["sha256"], read)
     template = manifest.get("template") or {}
     if template.get("file"):
         # A template learned in the run (crawler.templates), beside its records.
@@ -73,7 +105,7 @@ def verify_run(run: Path) -> Iterator[Finding]:
         if not learned.exists():
             yield Finding(learned, "missing")
         else:
-            yield from _digest_finding(learned, str(template.get("sha256")))
+            yield from _digest_finding(learned, str(template.get("sha256")), read)
     for extra in sorted(run.iterdir()):
         if extra.name.endswith(".open"):
             yield Finding(extra, "unfinished file left by an interrupted write", damaged=False)
@@ -81,21 +113,27 @@ def verify_run(run: Path) -> Iterator[Finding]:
             yield Finding(extra, "file not listed in manifest.json")
 
 
-def _digest_finding(path: Path, sha256: str) -> Iterator[Finding]:
+def _digest_finding(
+    path: Path, sha256: str, read: Callable[[int], None] | None
+) -> Iterator[Finding]:
     digest = hashlib.sha256()
     with path.open("rb") as stored:
         while chunk := stored.read(_CHUNK):
             digest.update(chunk)
+            if read is not None:
+                read(len(chunk))
     if digest.hexdigest() != sha256:
         yield Finding(path, f"sha256 {digest.hexdigest()} does not match manifest {sha256}")
 
 
-def verify_warc(path: Path, records: int, sha256: str) -> Iterator[Finding]:
+def verify_warc(
+    path: Path, records: int, sha256: str, read: Callable[[int], None] | None = None
+) -> Iterator[Finding]:
     """A WARC file: its digest, and that it reads to its end, record by record."""
     if not path.exists():
         yield Finding(path, "missing")
         return
-    yield from _digest_finding(path, sha256)
+    yield from _digest_finding(path, sha256, read)
     end, count = complete_length(path)
     if end != path.stat().st_size:
         yield Finding(path, f"WARC records stop at byte {end} of {path.stat().st_size}")
@@ -103,11 +141,13 @@ def verify_warc(path: Path, records: int, sha256: str) -> Iterator[Finding]:
         yield Finding(path, f"{count} WARC records, manifest says {records}")
 
 
-def verify_file(path: Path, records: int, sha256: str) -> Iterator[Finding]:
+def verify_file(
+    path: Path, records: int, sha256: str, read: Callable[[int], None] | None = None
+) -> Iterator[Finding]:
     if not path.exists():
         yield Finding(path, "missing")
         return
-    yield from _digest_finding(path, sha256)
+    yield from _digest_finding(path, sha256, read)
     try:
         count = yield from _count_records(path)
     except (OSError, EOFError, zlib.error) as exc:

@@ -1,4 +1,5 @@
-"""``scrapy reparse <run folder>``: rebuild a run's article records from its WARC files."""
+"""``scrapy reparse <run folder>``: rebuild a run's article records from its WARC files (on
+a terminal, with a bar on stderr over the run's records)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.progress import bar
 from crawler.reparse import ReparseError, reparse_run
 
 
@@ -34,7 +36,8 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give one run folder")
         try:
-            outcome = reparse_run(Path(args[0]))
+            with bar("reparse", "records") as progress:
+                outcome = reparse_run(Path(args[0]), progress=progress)
         except (ReparseError, OSError, ValueError) as exc:
             print(f"error: scrapy reparse: {exc}", file=sys.stderr)
             self.exitcode = 1

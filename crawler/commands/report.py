@@ -1,6 +1,10 @@
-"""``scrapy report [ARCHIVE_DIR] [--html PATH]``: a table of the archive's runs and the latest
-crawl's categories; with ``--html``, also one self-contained HTML page with charts (the
-``report`` extra: matplotlib)."""
+"""``scrapy report [ARCHIVE_DIR] [--html PATH]``: a table of the archive's runs, its reparse
+folders, and the latest crawl's categories; with ``--html``, also one self-contained HTML page
+with charts (the ``report`` extra: matplotlib).
+
+Exit statuses: 0 reported (an empty archive too, which it says); 1 the HTML page could not be
+made; 2 the folder is not an archive (nor one run folder of it).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
 from crawler.archive.report import report
+from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
 
 
 class Command(ScrapyCommand):
@@ -36,12 +40,10 @@ class Command(ScrapyCommand):
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) > 1:
-            raise UsageError("give at most one archive folder")
         assert self.settings is not None
-        archive = Path(args[0] if args else self.settings.get("ARCHIVE_DIR"))
-        if not archive.is_dir():
-            self._fail(f"{archive} is not a folder")
+        archive = archive_path(args, self.settings)
+        if open_archive("report", archive) is None:
+            self.exitcode = NOT_AN_ARCHIVE
             return
         written = None
         if opts.html is not None:

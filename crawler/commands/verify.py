@@ -1,17 +1,25 @@
-"""``scrapy verify <archive_dir>``: recompute every completed file's sha256 and record count
-against its run's manifest, check each line parses, exit non-zero naming any damaged file."""
+"""``scrapy verify [ARCHIVE_DIR | RUN_DIR]``: recompute every completed file's sha256 and record
+count against its run's manifest, check each line parses, exit non-zero naming any damaged
+file.
+
+Exit statuses: 0 intact; 1 a file is damaged; 2 the folder is not an archive (nor one run
+folder of it), or is an empty archive: verifying nothing is not a success, or a cron job
+pointed at an unmounted disk would be told its archive is fine every night.
+
+On a terminal, a bar on stderr follows the bytes hashed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
-from crawler.archive.verify import runs_in, verify
+from crawler.archive.verify import verify
+from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.progress import bar
 
 
 class Command(ScrapyCommand):
@@ -19,16 +27,27 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "<archive_dir | run_dir>"
+        return "[archive_dir | run_dir]"
 
     def short_desc(self) -> str:
         return "Verify archive shards against their manifests"
 
+    def long_desc(self) -> str:
+        return (
+            "Checks every run folder of the archive (ARCHIVE_DIR by default), reparse folders "
+            "included, or one run folder: each file's sha256 and record count against the "
+            "manifest, and that every line is a JSON object."
+        )
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            raise UsageError("give one archive folder or run folder")
-        path = Path(args[0])
-        findings = verify(path)
+        assert self.settings is not None
+        path = archive_path(args, self.settings)
+        archive = open_archive("verify", path, needs_runs="nothing to verify")
+        if archive is None:
+            self.exitcode = NOT_AN_ARCHIVE
+            return
+        with bar("verify", "B", sizes=True) as progress:
+            findings = verify(archive, progress)
         for finding in findings:
             print(finding, file=sys.stderr if finding.damaged else sys.stdout)
         damaged = [finding for finding in findings if finding.damaged]
@@ -36,5 +55,4 @@ class Command(ScrapyCommand):
             print(f"verify: {len(damaged)} problem(s) in {path}", file=sys.stderr)
             self.exitcode = 1
         else:
-            runs = len(runs_in(path))
-            print(f"verify: {runs} run(s) in {path} OK")
+            print(f"verify: {archive.describe()} in {path} OK")

@@ -16,8 +16,8 @@ from crawler.revisit import parse_lastmod
 from crawler.state import CrawlState, SitemapState
 from crawler.stats import (
     LASTMOD_INVALID_KEY,
+    LASTMOD_UNCHANGED_KEY,
     SITEMAP_UNCHANGED_KEY,
-    SKIPPED_PREFIX,
 )
 
 
@@ -95,7 +95,7 @@ class Sitemaps:
                 self.state_of().save_article(known)
                 return None
             return "lastmod"
-        self.stats.inc_value(SKIPPED_PREFIX + "lastmod_unchanged")
+        self.stats.inc_value(LASTMOD_UNCHANGED_KEY)
         return None
 
     def read(self, sitemap: str) -> list[str]:

@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.failure_stats import count_page_failure
 from crawler.stats import CRAWL_DELAY_KEY
 
 if TYPE_CHECKING:
@@ -43,7 +46,9 @@ class CrawlDelayRobotsTxtMiddleware(RobotsTxtMiddleware):
       ``Crawl-delay``, as Scrapy does.
 
     Stats: ``robotstxt/crawl_delay`` (the longest ``Crawl-delay`` honoured, in seconds, after
-    clamping), besides ``RobotsTxtMiddleware``'s ``robotstxt/*`` keys.
+    clamping), besides ``RobotsTxtMiddleware``'s ``robotstxt/*`` keys; its own robots.txt
+    request failing with no response counts under ``pages/failed/<error>`` as the spiders'
+    requests do, so the summary's failures add up to the requests the drift alarm counts.
     """
 
     def __init__(self, crawler: Crawler, *, max_crawl_delay: float) -> None:
@@ -66,6 +71,16 @@ class CrawlDelayRobotsTxtMiddleware(RobotsTxtMiddleware):
     def crawl_delay(self, slot_key: str) -> float:
         """The floor on the delay of downloader slot ``slot_key``, in seconds (0: none)."""
         return self._floors.get(slot_key, 0.0)
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        # The base class's own request (no callback; a spider's has one): it has no errback
+        # to count it, and Scrapy only logs it, with a traceback.
+        if (
+            request.callback is NO_CALLBACK
+            and request.meta.get("dont_obey_robotstxt")
+            and not isinstance(exception, IgnoreRequest)
+        ):
+            count_page_failure(self._stats, logger, type(exception).__name__, request.url)
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
         # Called for every request once its site's robots.txt is known, so the floor also

@@ -188,6 +188,11 @@ class RunKeys:
         return f"{self.base}:donekeys"
 
     @property
+    def listed(self) -> str:
+        """Set: page keys of the articles the sitemaps the run read whole listed."""
+        return f"{self.base}:listed"
+
+    @property
     def finished(self) -> str:
         """Set: page keys of the article requests the run finished (``unaccounted``)."""
         return f"{self.base}:finished"
@@ -232,6 +237,7 @@ class RunKeys:
             self.page_keys,
             self.done_keys,
             self.finished,
+            self.listed,
             self.urls,
             self.categories,
             self.categories_writer,

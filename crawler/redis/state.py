@@ -294,7 +294,7 @@ class RedisState(RedisTemplates):
 
     def unaccounted(self) -> list[str]:
         self.commit()
-        listed = sorted(text(key) or "" for key in self.client.hkeys(self.keys.sitemap_entries))
+        listed = sorted(text(key) or "" for key in self.client.smembers(self.frontier.keys.listed))
         finished_key = self.frontier.keys.finished
         found: list[str] = []
         for start in range(0, len(listed), UNACCOUNTED_BATCH):
@@ -317,6 +317,8 @@ class RedisState(RedisTemplates):
 
     def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
         self._sitemaps.save_entries(sitemap, entries, self._pipeline)
+        if entries:
+            self._pipeline.sadd(self.frontier.keys.listed, *entries)
 
     def sitemap(self, url: str) -> SitemapState | None:
         self.commit()

@@ -23,6 +23,7 @@ from crawler.pipelines.version import header
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
 from crawler.state.site import SiteMismatch
+from crawler.stats import SITEMAP_LISTED_KEY
 
 #: Request priorities: listings first (they discover the most), then articles, then the rest;
 #: sitemap-only articles after linked ones, so of a republished pair the linked copy is met first.
@@ -171,6 +172,8 @@ class SiteSpider(ArchiveSpider):
                 header(response, b"Last-Modified"),
             )
         sitemap = Sitemap(body)
+        stats = self.crawler.stats
+        assert stats is not None
         for entry in sitemap:
             loc = urls.resolve(entry.get("loc", ""), response.url)
             if loc is None:
@@ -182,6 +185,7 @@ class SiteSpider(ArchiveSpider):
                         loc, "sitemap", self.parse_sitemap, "sitemap", {SITE_NAME_META: loc}
                     )
                 continue
+            stats.inc_value(SITEMAP_LISTED_KEY)
             purpose = (
                 "new"
                 if policy is None

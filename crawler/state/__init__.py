@@ -255,8 +255,8 @@ class CrawlState(Protocol):
         ...
 
     def unaccounted(self) -> list[str]:
-        """The keys of the articles the sitemaps list (as last read whole) that the state
-        has never archived nor remembered, and for which the current run finished no request:
+        """The keys of the articles the sitemaps the current run read whole listed that the
+        state has never archived nor remembered, and for which the run finished no request:
         articles a finished run lost track of. In key order."""
         ...
 

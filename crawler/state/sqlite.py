@@ -30,7 +30,14 @@ from crawler.items import Category, ListingPage
 from crawler.state import ArticleState, Freshness, Run, SitemapState
 from crawler.state.lock import StateLock
 from crawler.state.sqlite_frontier import DONE, SQLiteClaims, SQLiteFrontier
-from crawler.state.sqlite_schema import ARTICLE_COLUMNS, DB_FILE, LIVE, RUN_TABLES, connect
+from crawler.state.sqlite_schema import (
+    ARTICLE_COLUMNS,
+    DB_FILE,
+    LIVE,
+    RUN_TABLES,
+    connect,
+    damaged,
+)
 from crawler.state.sqlite_templates import SQLiteTemplates
 
 # DB_FILE is defined with the tables; callers find it here, with the state whose file it is.
@@ -58,10 +65,14 @@ class SQLiteState(SQLiteTemplates):
         self._lock.acquire()
         try:
             self._db = connect(folder / DB_FILE)
+            try:
+                self.frontier = SQLiteFrontier(self._db)
+            except sqlite3.DatabaseError as exc:
+                self._db.close()
+                raise damaged(folder / DB_FILE, exc) from exc
         except BaseException:
             self._lock.release()
             raise
-        self.frontier = SQLiteFrontier(self._db)
         self.run_urls = SQLiteClaims(self._db, "run_urls")
         self.contents = SQLiteClaims(self._db, "contents")
         self._articles: BoundedCache[str, ArticleState | None] = BoundedCache(ARTICLE_CACHE_SIZE)
@@ -280,10 +291,10 @@ class SQLiteState(SQLiteTemplates):
 
     def unaccounted(self) -> list[str]:
         rows = self._db.execute(
-            "SELECT DISTINCT e.key FROM sitemap_entries e "
-            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.key = e.key) "
-            "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.key = e.key AND f.state = ?) "
-            "ORDER BY e.key",
+            "SELECT l.key FROM run_listed l "
+            "WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.key = l.key) "
+            "AND NOT EXISTS (SELECT 1 FROM frontier f WHERE f.key = l.key AND f.state = ?) "
+            "ORDER BY l.key",
             (DONE,),
         )
         return [str(key) for (key,) in rows]
@@ -293,6 +304,9 @@ class SQLiteState(SQLiteTemplates):
         self._db.executemany(
             "INSERT OR REPLACE INTO sitemap_entries (key, sitemap, lastmod) VALUES (?, ?, ?)",
             ((key, sitemap, lastmod) for key, lastmod in entries.items()),
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO run_listed (key) VALUES (?)", ((key,) for key in entries)
         )
 
     def sitemap(self, url: str) -> SitemapState | None:

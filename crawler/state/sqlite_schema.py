@@ -2,8 +2,14 @@
 
 One module for what the file holds, so that a change to the tables, the version it bumps and
 the migration that goes with it are made in one place; ``crawler.state.sqlite.SQLiteState``
-only queries the tables. ``read_site_of`` is here too: it reads a state's file without the
-state (and its lock), for a command that checks the site before it crawls.
+only queries the tables. ``read_site_of`` and ``check_state_file`` are here too: they read a
+state's file without the state (and its lock), for a command that checks it before it crawls.
+
+A file that cannot be read as a state (cut short, overwritten, not a database at all, or
+written by a newer version) is refused with ``StateDamaged`` when it is opened, before
+anything is written to it: ``PRAGMA quick_check`` reads every page, since SQLite opens a
+truncated file without complaint and fails only on the query that reaches a missing page. It
+costs about 40 ms on the state of a 30,000-article site (48 MB).
 """
 
 from __future__ import annotations
@@ -99,6 +105,8 @@ CREATE TABLE IF NOT EXISTS frontier (
 CREATE INDEX IF NOT EXISTS frontier_queue ON frontier (priority DESC, seq DESC) WHERE state = 0;
 CREATE INDEX IF NOT EXISTS frontier_key ON frontier (key) WHERE key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS run_urls (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
+-- The articles the sitemaps this run read whole listed (what a finished run accounts for).
+CREATE TABLE IF NOT EXISTS run_listed (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS category_pages (
     seq INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
@@ -130,33 +138,91 @@ ARTICLE_COLUMNS = (
 LIVE = "version > 0 AND removed = 0"
 
 #: The current run's tables (``_SCHEMA``), emptied when a new run begins.
-RUN_TABLES = ("frontier", "run_urls", "category_pages")
+RUN_TABLES = ("frontier", "run_urls", "category_pages", "run_listed")
+
+
+class StateDamaged(StateError):
+    """The state file cannot be read as a crawl state by this version: damaged, not a
+    database, or written by a newer version. The archive can rebuild it."""
+
+
+def damaged(path: Path, exc: sqlite3.DatabaseError) -> StateDamaged:
+    """The error for a state file SQLite could not read."""
+    return StateDamaged(f"the crawl state {path} cannot be read ({exc})")
+
+
+def _check_integrity(db: sqlite3.Connection, path: Path) -> None:
+    # At most 3 problems: the first one is all the message gives, and a badly damaged file
+    # could list thousands.
+    found = [str(row[0]) for row in db.execute("PRAGMA quick_check(3)")]
+    if found != ["ok"]:
+        lines = [line for text in found for line in text.splitlines() if "***" not in line]
+        raise StateDamaged(f"the crawl state {path} is damaged ({(lines or found)[0]})")
+
+
+def _check_version(db: sqlite3.Connection, path: Path) -> int | None:
+    """The file's schema version (``None`` for a state from before it was recorded);
+    ``StateDamaged`` for one newer than this version reads."""
+    row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+    if row is None:
+        return None
+    if not str(row[0]).isdigit():
+        raise StateDamaged(f"the crawl state {path} is damaged (schema version {row[0]!r})")
+    if int(row[0]) > SCHEMA_VERSION:
+        raise StateDamaged(
+            f"the crawl state {path} was written by a newer version of the crawler (schema "
+            f"{row[0]}, this one reads {SCHEMA_VERSION})"
+        )
+    return int(row[0])
 
 
 def connect(path: Path) -> sqlite3.Connection:
     """The state database at ``path``, created or brought up to ``SCHEMA_VERSION``, with a
-    transaction begun; ``StateError`` if it cannot be used."""
+    transaction begun; ``StateDamaged`` if it cannot be used."""
     try:
         # isolation_level=None: transactions are begun and committed here, explicitly.
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from exc
+    try:
+        # Checked before anything is written: a damaged file is left as it was found, for
+        # `scrapy state rebuild` to set aside.
+        _check_integrity(db, path)
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.executescript(_SCHEMA)
-        row = db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-        if row is None:
+        version = _check_version(db, path)
+        if version is None:
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StateError(
-                f"{path} was written by a newer version of the crawler (schema {row[0]}, "
-                f"this one reads {SCHEMA_VERSION}); use a new STATE_DIR"
-            )
         else:
-            _migrate(db, int(row[0]))
+            _migrate(db, version)
         db.executescript(_INDEXES)
+        db.execute("BEGIN")
     except sqlite3.DatabaseError as exc:
-        raise StateError(f"cannot use the crawl state {path}: {exc}") from exc
-    db.execute("BEGIN")
+        db.close()
+        raise damaged(path, exc) from exc
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def check_state_file(folder: Path) -> None:
+    """``StateDamaged`` if the state file in ``folder`` exists and cannot be opened as a state
+    (the checks ``connect`` makes, on a read-only connection, without its lock)."""
+    path = folder / DB_FILE
+    if not path.exists():
+        return
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            _check_integrity(db, path)
+            # A file with no tables at all (cut to nothing) is no state either.
+            _check_version(db, path)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from exc
 
 
 def _migrate(db: sqlite3.Connection, version: int) -> None:

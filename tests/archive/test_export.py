@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,25 @@ def test_refusals(
     source, out, fmt = arguments
     with pytest.raises(ExportError, match=message):
         export(tmp_path / source, tmp_path / out, fmt)
+
+
+def _told(calls: list[tuple[int, int | None]]) -> Callable[[int, int | None], None]:
+    return lambda done, total: calls.append((done, total))
+
+
+def test_progress_of_a_csv_export_counts_the_columns_pass_then_the_articles_written(
+    archive: Path, tmp_path: Path
+) -> None:
+    calls: list[tuple[int, int | None]] = []
+
+    export(archive, tmp_path / "articles.csv", "csv", progress=_told(calls))
+
+    assert calls == [(1, None), (2, None), (1, 2), (2, 2)]
+
+
+def test_progress_of_a_jsonl_export_has_no_total(archive: Path, tmp_path: Path) -> None:
+    calls: list[tuple[int, int | None]] = []
+
+    export(archive, tmp_path / "articles.jsonl", "jsonl", progress=_told(calls))
+
+    assert calls == [(1, None), (2, None)]

@@ -86,6 +86,23 @@ def test_the_page_has_the_run_table_and_four_inline_charts(hostile_archive: Path
     assert "<?xml" not in page and "<!DOCTYPE svg" not in page
 
 
+def test_reparse_folders_are_tabled_apart_and_in_no_chart(hostile_archive: Path) -> None:
+    without = html_report.html_report(hostile_archive)
+    reparse = "reparse-site-20250806T000000Z-20250809T000000Z"
+    write_run(hostile_archive, reparse, new=3)  # as a reparse's manifest counts them
+    document = parse(html_report.html_report(hostile_archive))
+    assert found(document, "//table[1]//tr/td[1]/text()") == [
+        "site-20250806T000000Z",
+        "site-20250807T000000Z",
+        "site-20250808T000000Z",
+    ]
+    tabled = "//h2[. = 'Reparse folders']/following-sibling::table[1]//tr/td[position() < 3]"
+    assert found(document, f"{tabled}/text()") == [reparse, "site-20250806T000000Z"]
+    assert [svg.xpath("string()") for svg in found(document, "//figure/svg")] == [
+        svg.xpath("string()") for svg in found(parse(without), "//figure/svg")
+    ]
+
+
 def test_site_strings_are_escaped_everywhere(hostile_archive: Path) -> None:
     page = html_report.html_report(hostile_archive)
     for payload in (SCRIPT, IMG):

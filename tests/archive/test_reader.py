@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import crawler
 from crawler.archive import iter_records, load_dataframe, shard_paths
+from crawler.archive.folders import NotAnArchive
 from crawler.archive.reader import url_article_id
 from tests.archive.reader_runs import article, removed, write_run
 
@@ -78,11 +79,12 @@ def test_unfinished_runs_count_unless_excluded(tmp_path: Path) -> None:
 
 
 def test_a_finished_run_is_read_as_its_manifest_lists_it(tmp_path: Path) -> None:
-    run = write_run(tmp_path, RUN_1, [article(1)])
+    archive = tmp_path / "archive"
+    run = write_run(archive, RUN_1, [article(1)])
     write_run(tmp_path / "other", RUN_1, [article(9)])
     (tmp_path / "other" / RUN_1 / "articles-00001.jsonl").rename(run / "articles-00002.jsonl")
 
-    assert versions(iter_records(tmp_path)) == {"0000001": 1}
+    assert versions(iter_records(archive)) == {"0000001": 1}
 
 
 def test_removed_articles_are_skipped_with_latest(tmp_path: Path) -> None:
@@ -142,10 +144,73 @@ def test_a_reparse_follows_its_source_run(tmp_path: Path) -> None:
     reparsed = [{**article(n), "title": "Reparsed.", "reparsed_from": RUN_1} for n in (1, 2)]
     write_run(tmp_path, f"reparse-{RUN_1}-20261124T000000Z", reparsed)
 
-    [record] = iter_records(tmp_path)
+    [record] = iter_records(tmp_path, reparsed=True)
 
     assert record["id"] == "0000001"
     assert record["title"] == "Reparsed."
+
+
+REPARSE_1 = f"reparse-{RUN_1}-20261124T000000Z"
+
+
+def reparsed(n: int, version: int = 1, title: str = "Reparsed.") -> dict[str, Any]:
+    """Article ``n``'s record as a reparse of ``RUN_1`` writes it."""
+    return {**article(n, version), "title": title, "reparsed_from": RUN_1}
+
+
+def test_reparse_folders_are_left_out_by_default(tmp_path: Path) -> None:
+    write_run(tmp_path, RUN_1, [article(1), article(2)], categories=["Film"])
+    write_run(tmp_path, REPARSE_1, [reparsed(1), reparsed(2)], categories=["Film"])
+
+    assert list(iter_records(tmp_path)) == [article(1), article(2)]
+    assert list(iter_records(tmp_path, latest=False)) == [article(1), article(2)]
+    assert len(list(iter_records(tmp_path, type="category", latest=False))) == 1
+    assert [Path(path).parent.name for path in shard_paths(tmp_path)] == [RUN_1]
+    assert len(load_dataframe(tmp_path, type=None, latest=False)) == 3
+
+
+def test_with_reparsed_each_record_is_read_once(tmp_path: Path) -> None:
+    write_run(tmp_path, RUN_1, [article(1), article(2), article(3)], categories=["Film"])
+    write_run(tmp_path, RUN_2, [article(1, 2)])
+    # Article 3 no longer extracts: the reparse lost it, and its source still has it.
+    write_run(tmp_path, REPARSE_1, [reparsed(1), reparsed(2)], categories=["Film"])
+
+    every = list(iter_records(tmp_path, latest=False, reparsed=True))
+    latest = list(iter_records(tmp_path, reparsed=True))
+
+    assert every == [article(3), reparsed(1), reparsed(2), article(1, 2)]
+    assert latest == [article(3), reparsed(2), article(1, 2)]
+    assert len(list(iter_records(tmp_path, type="category", latest=False, reparsed=True))) == 1
+    assert len(load_dataframe(tmp_path, latest=False, reparsed=True)) == 4
+
+
+def test_with_reparsed_a_run_s_latest_finished_reparse_is_read(tmp_path: Path) -> None:
+    write_run(tmp_path, RUN_1, [article(1)])
+    write_run(tmp_path, REPARSE_1, [reparsed(1, title="First fix.")])
+    write_run(tmp_path, f"reparse-{RUN_1}-20261125T000000Z", [reparsed(1, title="Second fix.")])
+    write_run(
+        tmp_path, f"reparse-{RUN_1}-20261126T000000Z", [reparsed(1, title="Half.")], finished=False
+    )
+
+    assert [r["title"] for r in iter_records(tmp_path, latest=False, reparsed=True)] == [
+        "Second fix."
+    ]
+
+
+def test_a_reparse_folder_can_be_read_alone(tmp_path: Path) -> None:
+    write_run(tmp_path, RUN_1, [article(1), article(2)])
+    reparse = write_run(tmp_path, REPARSE_1, [reparsed(1)])
+
+    assert list(iter_records(reparse)) == [reparsed(1)]
+    assert [Path(path).parent.name for path in shard_paths(reparse)] == [REPARSE_1]
+
+
+def test_a_folder_that_is_not_an_archive_is_refused(tmp_path: Path) -> None:
+    write_run(tmp_path / "archive", RUN_1, [article(1)])
+    (tmp_path / "state").mkdir()
+
+    with pytest.raises(NotAnArchive, match="did you mean"):
+        list(iter_records(tmp_path))
 
 
 def test_a_run_folder_can_be_read_alone(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_a_stopped_crawl_says_it_can_be_resumed(tmp_path: Path) -> None:
 
 
 def test_an_empty_archive_says_so(tmp_path: Path) -> None:
-    assert report(tmp_path) == [f"no runs in {tmp_path}"]
+    assert report(tmp_path) == [f"{tmp_path} is an empty archive: 0 runs"]
 
 
 def test_each_run_s_requests_and_freshness_are_tabled(tmp_path: Path) -> None:

@@ -100,3 +100,15 @@ def test_accepts_a_run_folder_or_the_archive_folder(tmp_path: Path, target: str)
     (run / "categories.jsonl").write_bytes(b"not json\n")
     path = run if target == "run" else tmp_path
     assert "categories.jsonl: line 1 is not valid JSON" in damaged(path)
+
+
+def test_progress_is_told_the_bytes_hashed_of_every_listed_file(tmp_path: Path) -> None:
+    run = make_run(tmp_path, records=7)
+    listed = sum(p.stat().st_size for p in run.iterdir() if p.name != "manifest.json")
+    calls: list[tuple[int, int | None]] = []
+
+    assert verify(tmp_path, lambda done, total: calls.append((done, total))) == []
+
+    assert calls[0] == (0, listed)
+    assert calls[-1] == (listed, listed)
+    assert [done for done, _total in calls] == sorted(done for done, _total in calls)

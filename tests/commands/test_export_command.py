@@ -66,9 +66,11 @@ def test_missing_archive_folder(tmp_path: Path) -> None:
         str(tmp_path / "missing"), "--format", "csv", "--out", str(tmp_path / "x.csv")
     )
 
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: scrapy export: no archive folder")
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: scrapy export: no archive folder {str(tmp_path / 'missing')!r}"
+    ]
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_unwritable_out_path(archive: Path, tmp_path: Path) -> None:

@@ -39,14 +39,15 @@ def test_damaged_archive_exits_non_zero_naming_the_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_missing_argument_is_a_usage_error(tmp_path: Path) -> None:
+def test_without_an_argument_it_verifies_archive_dir(tmp_path: Path) -> None:
+    # A usage error once, where scrapy report read ARCHIVE_DIR: now both do.
+    make_run(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "verify"],
+        [sys.executable, "-m", "scrapy", "verify", "-s", f"ARCHIVE_DIR={tmp_path}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert (result.returncode, result.stdout) == (0, f"verify: 1 run(s) in {tmp_path} OK\n")
