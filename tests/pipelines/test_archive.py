@@ -247,6 +247,7 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
             "duplicates": {"url": 4, "content": 1},
             "dropped": {"bad_published": 1, "missing_title": 2},
             "pages_failed": {"404": 3, "TimeoutError": 1},
+            "unaccounted": 0,
         },
         "coverage": {"pages": 0, "fields": dict.fromkeys(sorted(COVERAGE_FIELDS), 0.0)},
         "archive_coverage": None,
