@@ -16,6 +16,8 @@
    ``--quick``: 3,000 only).
 6. The search index of 100,000 synthetic articles: its build, the update after a 100-change
    run and 200 mixed queries, against ``grep -c`` over the same shards (``bench_search.py``).
+7. Learning a template: the run after a structural redesign of a 600-article site against a
+   run with no drift, and what learning costs a run with no drift (``bench_learning.py``).
 
 Progress goes to stderr, the report to stdout (and to ``--output``). The exit status is 1 if a
 part failed, a crawl did not fetch the whole site, or the search index missed a target.
@@ -40,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_crawl
 import bench_extract
 import bench_extractors
+import bench_learning
 import bench_revisit
 import bench_search
 import bench_workers
@@ -173,6 +176,14 @@ def search_lines() -> tuple[list[str], bool]:
     return [title, "", *bench_search.report_lines(result)], bench_search.passed(result)
 
 
+# ---- 7. learning a template -------------------------------------------------------------------
+
+
+def learning_lines() -> list[str]:
+    title = "## Learning a template after a redesign (bench_learning.py)"
+    return [title, "", *bench_learning.measure(600, progress)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="crawl the 3,000-article site only")
@@ -190,22 +201,24 @@ def main(argv: list[str] | None = None) -> int:
     report = machine_lines(started)
     ok = True
 
-    progress("1/6 extraction against the parse of the same bytes")
+    progress("1/7 extraction against the parse of the same bytes")
     report += ["", *extraction_lines()]
-    progress("2/6 trafilatura and newspaper4k")
+    progress("2/7 trafilatura and newspaper4k")
     report += ["", *extractors_lines(args.extract_rounds)]
     progress(f"3/6 crawls of {', '.join(f'{n:,}' for n in sizes)} articles")
     lines, passed = crawl_lines(sizes, args.rounds)
     report += ["", *lines]
     ok &= passed
-    progress("4/6 one worker against two, 3,000 articles")
+    progress("4/7 one worker against two, 3,000 articles")
     report += ["", *workers_lines(3_000, 3)]
-    progress("5/6 incremental runs on a clock")
+    progress("5/7 incremental runs on a clock")
     report += ["", *revisit_lines(None if args.quick else max(sizes))]
-    progress("6/6 the search index, 100,000 articles")
+    progress("6/7 the search index, 100,000 articles")
     lines, passed = search_lines()
     report += ["", *lines]
     ok &= passed
+    progress("7/7 learning a template after a redesign, 600 articles")
+    report += ["", *learning_lines()]
 
     minutes = (time.monotonic() - clock) / 60
     while report[-1] == "":

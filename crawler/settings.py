@@ -74,6 +74,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Before Scrapy's offsite filter (50): requests naming the site's public origin are
     # re-issued to the host the crawl fetches from.
     "crawler.middlewares.alias.SiteAliasMiddleware": 40,
+    # Pages held for a learned template are answered from the run's store, not the site.
+    "crawler.middlewares.held.HeldResponseMiddleware": 30,
     # Scrapy's own, extended: Retry-After and backoff; named causes for refused pages.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.RetryAfterMiddleware": 550,
@@ -147,12 +149,19 @@ ALARM_FAILED_SHARE = 0.9
 ALARM_NO_RECORD_SHARE = 0.25
 ALARM_COVERAGE_DROP = 0.2
 ALARM_MIN_PAGES = 20
+# crawler.extensions.learning.TemplateLearning: a run whose article pages stop yielding records
+# learns the site's new template from the archive and reads them again with it (README).
+TEMPLATE_LEARNING = True
+TEMPLATE_HOLD_MAX_PAGES = 50_000
+TEMPLATE_SAMPLE_PAGES = 60
 EXTENSIONS = {
     # Extensions are built before pipelines, middlewares and the scheduler, which find the
     # state through this one.
     "crawler.extensions.state.CrawlStateExtension": 10,
     "crawler.extensions.revisit.RevisitPolicy": 15,
     "crawler.extensions.alarms.DriftAlarms": 20,
+    # Learns a new template when pages stop yielding records; the spider reads with it.
+    "crawler.extensions.learning.TemplateLearning": 22,
     # After the drift alarms: a finished run accounts for every article its sitemaps list.
     "crawler.extensions.accounting.Accounting": 25,
     # AutoThrottle that never goes below robots.txt's Crawl-delay and counts a 304 as a 200.

@@ -32,6 +32,17 @@ PAGES_FAILED_PREFIX = "pages/failed/"
 #: Stats key prefix; the suffix is the reason from ``crawler.contract.violation``.
 DROPPED_PREFIX = "validate/dropped/"
 
+# --- extensions.learning ---
+#: The learned template in use (id, digest, when and where it was learned): the manifest's.
+TEMPLATE_KEY = "template/in_use"
+#: The JSON of a template learned in this run, for the archive to write beside it.
+TEMPLATE_LEARNED_KEY = "template/learned"
+#: Why learning a template failed, one line.
+TEMPLATE_FAILED_KEY = "template/failed"
+#: Pages held for a template to read, and pages read again with one.
+TEMPLATE_HELD_KEY = "template/held"
+TEMPLATE_REREAD_KEY = "template/reread"
+
 # --- pipelines.schema ---
 #: Stats key prefix of invalid records; the suffix is the record type.
 INVALID_PREFIX = "schema/invalid/"

@@ -49,7 +49,7 @@ from types import FrameType, TracebackType
 from typing import Any, Final, Literal, NamedTuple, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from sample_site import corpus
+from sample_site import corpus, designs
 from sample_site.prose import Prose, pick_subject
 from sample_site.server import Response, entity_tag, etag_matches
 
@@ -343,6 +343,9 @@ rel="nofollow noopener" target="_blank">Email</a></li></ul>
 </body>
 </html>
 """
+
+#: The article page's head: structural redesigns keep it as it is.
+_ARTICLE_HEAD = _ARTICLE_PAGE[: _ARTICLE_PAGE.index("<body")]
 
 _RELATED_CARD = (
     '<li class="«related-item»"><a class="«related-category»" href="{category_url}">{category}'
@@ -681,6 +684,8 @@ class LargeSite:
         # so a conditional re-fetch of a 5,000-URL sitemap costs no rendering.
         self._sitemaps: dict[int, tuple[tuple[int, int], bytes, str]] = {}
         self._redesign = False
+        # A structural design of article and listing pages (sample_site.designs), or None.
+        self._structure: str | None = None
         self._related_lists = True
         # Counts set_redesign flips, so Last-Modified moves forward even when a flip restores
         # an earlier design (an If-Modified-Since from the redesigned crawl must not match).
@@ -688,7 +693,7 @@ class LargeSite:
         self._listings: dict[int, list[int]] = {}
         # (index, edition, redesign) -> ETag: a conditional hit then costs no rendering.
         # Plain dict operations are atomic under the GIL; a race only renders a page twice.
-        self._etags: dict[tuple[int, int, bool, bool], str] = {}
+        self._etags: dict[tuple[int, int, bool, bool, str | None], str] = {}
         self._stats_lock = threading.Lock()
         self._requests: list[SiteRequest] = []
         self._counts: Counter[tuple[str, int]] = Counter()
@@ -942,6 +947,18 @@ class LargeSite:
                 self._related_lists = enabled
                 self._design_epoch += 1
 
+    def set_structure(self, design: str | None) -> None:
+        """Switch article and category pages to a structural redesign (one of
+        ``sample_site.designs.STRUCTURAL``), or back with ``None``. The head and every text
+        stay, so records do not change (but under ``designs.DROPPING``, which prints no related
+        summaries), while every article's bytes, ETag and Last-Modified do."""
+        if design is not None and design not in designs.STRUCTURAL:
+            raise ValueError(f"no structural design {design!r}")
+        with self._lock:
+            if design != self._structure:
+                self._structure = design
+                self._design_epoch += 1
+
     @property
     def redesigned(self) -> bool:
         """Whether article pages use the redesigned template."""
@@ -968,14 +985,18 @@ class LargeSite:
         with self._lock:
             current = self._editions.get(index, 1)
             redesign = self._redesign
+            structure = self._structure
         if edition is not None and edition < 1:
             raise ValueError(f"editions start at 1, not {edition}")
-        return self._render_article(index, edition or current, redesign)
+        return self._render_article(index, edition or current, redesign, structure)
 
-    def _render_article(self, index: int, edition: int, redesign: bool) -> bytes:
+    def _render_article(
+        self, index: int, edition: int, redesign: bool, structure: str | None = None
+    ) -> bytes:
         article = self._article(index, edition)
+        if structure is not None:
+            return self._render_structural(article, structure)
         design = _DESIGNS[redesign]
-        url = self.article_url(article.id)
         category = self._category_html[article.category]
         category_url = self._category_urls[article.category]
         body: list[str] = []
@@ -999,6 +1020,14 @@ class LargeSite:
             )
             for other in article.related
         ]
+        page = design.page.format(
+            body="\n".join(body), related="\n".join(related), **self._page_fields(article)
+        )
+        return page.encode()
+
+    def _page_fields(self, article: _Article) -> dict[str, str]:
+        """What an article page's template is filled with, but its body and related cards."""
+        url = self.article_url(article.id)
         published = article.published.isoformat()
         json_ld = json.dumps(
             {
@@ -1012,24 +1041,51 @@ class LargeSite:
             },
             ensure_ascii=False,
         ).replace("</", "<\\/")
-        page = design.page.format(
-            head_title=article.title.html.removesuffix("."),
-            category=category,
-            summary=article.summary.html,
-            url=url,
-            title=article.title.html,
-            published=published,
-            published_text=long_date(article.published),
-            json_ld=json_ld,
+        return {
+            "head_title": article.title.html.removesuffix("."),
+            "category": self._category_html[article.category],
+            "summary": article.summary.html,
+            "url": url,
+            "title": article.title.html,
+            "published": published,
+            "published_text": long_date(article.published),
+            "json_ld": json_ld,
+            "header": self._header,
+            "origin": self.origin,
+            "id": article.id,
+            "category_url": self._category_urls[article.category],
+            "footer": _FOOTER,
+        }
+
+    def _render_structural(self, article: _Article, structure: str) -> bytes:
+        fields = self._page_fields(article)
+        parts = designs.ArticleParts(
+            head=_ARTICLE_HEAD.format(**fields),
             header=self._header,
-            origin=self.origin,
-            id=article.id,
-            category_url=category_url,
-            body="\n".join(body),
-            related="\n".join(related),
             footer=_FOOTER,
+            origin=self.origin,
+            url=fields["url"],
+            title=fields["title"],
+            summary=fields["summary"],
+            published=fields["published"],
+            published_text=fields["published_text"],
+            category=fields["category"],
+            category_url=fields["category_url"],
+            blocks=[(block.kind, block.text.html) for block in article.blocks],
+            ad_after=AD_AFTER_PARAGRAPHS,
+            related=[
+                designs.RelatedCard(
+                    url=self.article_url(article_id_at(other)),
+                    category=fields["category"],
+                    category_url=fields["category_url"],
+                    summary=self._summary(other, 1).html,
+                    published=(day := self._published(other)).isoformat(),
+                    published_text=long_date(day),
+                )
+                for other in article.related
+            ],
         )
-        return page.encode()
+        return designs.render_article(structure, parts).encode()
 
     def _last_modified(self, index: int, edition: int, epoch: int) -> datetime:
         published = self._published(index)
@@ -1069,22 +1125,23 @@ class LargeSite:
             edition = self._editions.get(index, 1)
             announced = self._announced.get(index, 1)
             redesign = self._redesign
+            structure = self._structure
             epoch = self._design_epoch
             related = self._related_lists
         if removed is not None:
             return _error(removed)
-        key = (index, edition, redesign, related)
+        key = (index, edition, redesign, related, structure)
         body: bytes | None = None
         etag = self._etags.get(key)
         if etag is None:
-            body = self._render_article(index, edition, redesign)
+            body = self._render_article(index, edition, redesign, structure)
             etag = self._etags[key] = entity_tag(body)
         last_modified = self._last_modified(index, announced, epoch)
         validators = (("ETag", etag), ("Last-Modified", _http_date(last_modified)))
         if _fresh(headers, etag, last_modified):
             return Response(304, b"", headers=validators)
         if body is None:
-            body = self._render_article(index, edition, redesign)
+            body = self._render_article(index, edition, redesign, structure)
         return Response(200, body, headers=validators)
 
     def _answer_category(self, query: dict[str, str]) -> Response:
@@ -1099,6 +1156,10 @@ class LargeSite:
             return _error(404)
         base = self._category_urls[category]
         shown = listing[(page - 1) * self.per_page : page * self.per_page]
+        with self._lock:
+            structure = self._structure
+        if structure is not None:
+            return self._structural_category(structure, category, page, pages, shown)
         cards = "\n".join(self._card(index, with_date=True) for index in shown)
         html = _CATEGORY_PAGE.format(
             name=self._category_html[category],
@@ -1108,6 +1169,42 @@ class LargeSite:
             cards=cards,
             pagination=self._pagination(base, page, pages),
             footer=_FOOTER,
+        )
+        return Response(200, html.encode())
+
+    def _structural_category(
+        self, structure: str, category: int, page: int, pages: int, shown: list[int]
+    ) -> Response:
+        base = self._category_urls[category]
+        name = self._category_html[category]
+        head = _CATEGORY_PAGE[: _CATEGORY_PAGE.index("<body")].format(
+            name=name,
+            page_suffix=f" - page {page}" if page > 1 else "",
+            canonical=self._page_href(base, page),
+        )
+        cards = []
+        for index in shown:
+            with self._lock:
+                edition = self._editions.get(index, 1)
+            day = self._published(index)
+            cards.append(
+                designs.ListingCard(
+                    url=self.article_url(article_id_at(index)),
+                    title=self._pools.titles[_mix(self.seed, index, _S_TITLE) % _TITLES].html,
+                    summary=self._summary(index, edition).html,
+                    published=day.isoformat(),
+                    published_text=long_date(day),
+                )
+            )
+        html = designs.render_listing(
+            structure,
+            head=head,
+            header=self._header,
+            footer=_FOOTER,
+            name=name,
+            cards=cards,
+            newer=self._page_href(base, page - 1) if page > 1 else None,
+            older=self._page_href(base, page + 1) if page < pages else None,
         )
         return Response(200, html.encode())
 

@@ -131,6 +131,10 @@ class Manifest:
     freshness: Mapping[str, Any] | None = None
     #: Whether the site's sitemap lastmod is trusted, and the articles that lost the trust.
     lastmod: Mapping[str, Any] | None = None
+    #: The learned template the run read pages with (``crawler.templates``): its id and
+    #: digest, where it was learned, and its file if this run learned it; ``None``: the page
+    #: objects.
+    template: Mapping[str, Any] | None = None
     project_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,6 +158,7 @@ class Manifest:
             "freshness": dict(self.freshness) if self.freshness is not None else None,
             "lastmod": dict(self.lastmod) if self.lastmod is not None else None,
             "alarms": list(self.alarms),
+            "template": dict(self.template) if self.template is not None else None,
             "shards": [_file_entry(shard) for shard in self.shards],
             "categories": _file_entry(self.categories),
             "warcs": [_file_entry(warc) for warc in self.warcs],

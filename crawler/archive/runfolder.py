@@ -32,6 +32,9 @@ from crawler.archive.warc import (
 from crawler.coverage import Coverage
 from crawler.items import Capture, Category
 
+#: A template learned in the run (``crawler.templates``), beside the records it read.
+TEMPLATE_FILE = "template.json"
+
 
 def create_folder(root: Path, base: str) -> Path:
     """Create and return a new, empty folder ``root/base`` (``-2``, ``-3``... if taken).
@@ -206,6 +209,13 @@ class RunFolder:
             CATEGORIES_FILE, data.count(b"\n"), hashlib.sha256(data).hexdigest()
         )
         return self._categories
+
+    def write_template(self, text: str) -> DataFile:
+        """Publish a template learned in this run (its JSON) as ``template.json``, for an
+        archivist to review; the manifest names it."""
+        data = text.encode("utf-8")
+        atomic_write(self.path / TEMPLATE_FILE, data)
+        return DataFile(TEMPLATE_FILE, 1, hashlib.sha256(data).hexdigest())
 
     @property
     def shards(self) -> tuple[DataFile, ...]:

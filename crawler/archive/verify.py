@@ -98,6 +98,14 @@ def verify_run(run: Path, read: Callable[[int], None] | None = None) -> Iterator
     for entry in manifest.get("warcs", []):
         listed.add(entry["name"])
         yield from verify_warc(run / entry["name"], entry["records"], entry["sha256"], read)
+    template = manifest.get("template") or {}
+    if template.get("file"):
+        # A template learned in the run (crawler.templates), beside its records.
+        learned = run / str(template["file"])
+        if not learned.exists():
+            yield Finding(learned, "missing")
+        else:
+            yield from _digest_finding(learned, str(template.get("sha256")), read)
     for extra in sorted(run.iterdir()):
         if extra.name.endswith(".open"):
             yield Finding(extra, "unfinished file left by an interrupted write", damaged=False)

@@ -53,6 +53,8 @@ from crawler.stats import (
     FAILED_KEY,
     INDEX_FAILED_KEY,
     RUN_DIR_KEY,
+    TEMPLATE_FAILED_KEY,
+    TEMPLATE_KEY,
     TRUST_KEY,
     WRONG_SITE_KEY,
 )
@@ -240,6 +242,13 @@ class Command(ScrapyCrawlCommand):
                 "scrapy index brings it up to date",
                 file=sys.stderr,
             )
+        if learned := stats.get(TEMPLATE_KEY, {}).get("file"):
+            print(
+                f"warning: scrapy crawl {args[0]}: the site's template changed; a new template "
+                f"was learned from the archive and used: {Path(str(run_dir)) / learned} "
+                "(scrapy template show; scrapy template reset goes back to the page objects)",
+                file=sys.stderr,
+            )
         if wrong_site := stats.get(WRONG_SITE_KEY):
             print(f"error: scrapy crawl {args[0]}: {wrong_site}", file=sys.stderr)
             self.exitcode = BAD_INPUT
@@ -247,6 +256,8 @@ class Command(ScrapyCrawlCommand):
         alarms: list[Alarm] = list(stats.get(ALARMS_KEY) or ())
         for alarm in alarms:
             print(f"error: scrapy crawl {args[0]}: {alarm}", file=sys.stderr)
+        if alarms and (learning_failed := stats.get(TEMPLATE_FAILED_KEY)):
+            print(f"error: scrapy crawl {args[0]}: {learning_failed}", file=sys.stderr)
         if archive_failure := stats.get(FAILED_KEY):
             print(f"error: scrapy crawl {args[0]}: archive not written: {archive_failure}")
         if self.crawler_process.bootstrap_failed or archive_failure:

@@ -20,6 +20,7 @@ from crawler.archive.runfolder import RunFolder
 from crawler.archive.shards import DataFile
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
+from crawler.extensions.learning import template_learning
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.items import Article, ListingPage
 from crawler.pipelines.records import (
@@ -39,6 +40,7 @@ from crawler.stats import (
     FRESHNESS_KEY,
     REQUESTS_PREFIX,
     RUN_DIR_KEY,
+    TEMPLATE_KEY,
     TRUST_KEY,
     WRITTEN_KEY,
 )
@@ -262,6 +264,7 @@ class ArchivePipeline:
             return
         try:
             folder.close_data()
+            self._write_template(folder)
             if self.run_state is not None and reason != "finished":
                 logger.warning(
                     "Run %s stopped (%s) before it finished: no manifest yet; the same "
@@ -291,6 +294,18 @@ class ArchivePipeline:
             counts.categories_written,
             sum(counts.dropped.values()),
             counts.duplicate_urls + counts.duplicate_contents,
+        )
+
+    def _write_template(self, folder: RunFolder) -> None:
+        """A template learned in this run goes beside its records; the manifest names it."""
+        learning = template_learning(self.crawler)
+        learned = learning.learned_json() if learning is not None else None
+        in_use = self.stats.get_value(TEMPLATE_KEY)
+        if learned is None or in_use is None:
+            return
+        written = folder.write_template(learned)
+        self.stats.set_value(
+            TEMPLATE_KEY, {**in_use, "file": written.name, "sha256": written.sha256}
         )
 
     def _write_categories(self, folder: RunFolder) -> DataFile:
@@ -332,6 +347,7 @@ class ArchivePipeline:
             ),
             freshness=stats.get(FRESHNESS_KEY),
             lastmod=stats.get(TRUST_KEY),
+            template=stats.get(TEMPLATE_KEY),
         )
 
     def _spider(self) -> Spider:

@@ -39,6 +39,7 @@ from crawler.redis.indexes import ArticleIndexes
 from crawler.redis.keys import Keys, RunKeys
 from crawler.redis.sitemaps import Sitemaps
 from crawler.redis.stored import known, text
+from crawler.redis.templates import RedisTemplates
 from crawler.redis.workers import FINISHED, Workers
 from crawler.state import ArticleState, Freshness, Run, SitemapState, StateError
 
@@ -69,7 +70,7 @@ def _listing(url: str, page: int) -> str:
     return json.dumps([url, page])
 
 
-class RedisState:
+class RedisState(RedisTemplates):
     """``CrawlState`` under ``prefix`` in Redis, as worker ``worker`` uses it.
 
     ``heartbeat.acquire`` takes the worker id (refused while another live process holds it);

@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler import urls
+from crawler.extensions.learning import template_learning
 from crawler.failure_stats import count_page_failure
 from crawler.items import Article, ListingPage, PageGone
 from crawler.pages import ArticlePage, CategoryPage, Page
@@ -92,7 +93,11 @@ class ArchiveSpider(scrapy.Spider):
 
     def page(self, page_class: type[P], response: TextResponse) -> P:
         """The page object for ``response``, naming pages by the site's public origin when the
-        crawl has learned one (a mirror served from another host)."""
+        crawl has learned one (a mirror served from another host). A learned template's page
+        object reads the page when the crawl uses one (``crawler.extensions.learning``)."""
+        learning = template_learning(self.crawler)
+        if learning is not None:
+            page_class = learning.page_class(page_class)
         return page_class.from_response(response, self.scope.public_origin if self.scope else None)
 
     def article_item(self, response: Response) -> Iterator[Article]:
@@ -102,10 +107,14 @@ class ArchiveSpider(scrapy.Spider):
             return
         yield self.page(ArticlePage, response).to_item()
 
-    def category_item(self, page: CategoryPage) -> Iterator[ListingPage]:
+    def category_item(self, page: CategoryPage, response: TextResponse) -> Iterator[ListingPage]:
         item = page.to_item()
         if item is None:
             self._count("pages/dropped/category_without_name", page.fetched_url)
+            # Held, for a template learned in this run to read it again.
+            learning = template_learning(self.crawler)
+            if learning is not None:
+                learning.listing_dropped(response)
             return
         yield item
 

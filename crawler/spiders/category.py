@@ -41,7 +41,7 @@ class CategorySpider(ArchiveSpider):
             return
         page = self.page(CategoryPage, response)
         self.scope.add_alias(page.canonical_url)
-        yield from self.category_item(page)
+        yield from self.category_item(page, response)
         for listing in page.pages():
             if urls.query_param(listing, "c") == self.slug:
                 yield from self._request(listing, self.parse, priority=10)

@@ -218,7 +218,7 @@ class SiteSpider(ArchiveSpider):
         if isinstance(page, ArticlePage):
             yield page.to_item()
         elif isinstance(page, CategoryPage):
-            for item in self.category_item(page):
+            for item in self.category_item(page, response):
                 category_url = item.url
                 if self.policy is not None:
                     known = int(response.meta.get(LISTING_META, 0))

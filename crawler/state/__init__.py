@@ -69,6 +69,20 @@ class SitemapState:
     last_modified: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredTemplate:
+    """A site template the crawl learned (``crawler.templates``), as the state keeps it."""
+
+    id: int
+    #: The template's JSON (``crawler.templates.model.Template.to_json``).
+    text: str
+    learned_at: str
+    #: The run folder that first used it (where its file is), if known.
+    run_dir: str | None
+    #: Whether it is the template in use: at most one is; none means the page objects.
+    active: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Freshness:
     """How stale the archive is: the oldest last check of an archived article, and how many
@@ -274,6 +288,19 @@ class CrawlState(Protocol):
         ...
 
     def set_meta(self, name: str, value: str) -> None: ...
+
+    def templates(self) -> list[StoredTemplate]:
+        """Every template learned for the site, oldest first (the history)."""
+        ...
+
+    def add_template(self, text: str, learned_at: str, run_dir: str | None) -> StoredTemplate:
+        """Keep a learned template and make it the one in use."""
+        ...
+
+    def reset_templates(self) -> None:
+        """Use no learned template: the page objects read the site again (the history
+        stays)."""
+        ...
 
     def add_category_page(self, page: ListingPage) -> None:
         """Keep a listing page of the current run for its category record."""

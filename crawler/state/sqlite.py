@@ -39,6 +39,7 @@ from crawler.state.sqlite_schema import (
     damaged,
 )
 from crawler.state.sqlite_site import SiteTables
+from crawler.state.sqlite_templates import SQLiteTemplates
 
 # DB_FILE is defined with the tables; callers find it here, with the state whose file it is.
 __all__ = ["DB_FILE", "SQLiteState"]
@@ -56,7 +57,7 @@ def _parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-class SQLiteState(SiteTables):
+class SQLiteState(SiteTables, SQLiteTemplates):
     """``CrawlState`` in ``<folder>/state.sqlite``; holds ``<folder>/lock`` while open."""
 
     def __init__(self, folder: Path) -> None:

@@ -71,6 +71,15 @@ CREATE TABLE IF NOT EXISTS categories (
     name TEXT NOT NULL,
     articles TEXT NOT NULL
 );
+-- Site templates learned from the archive (crawler.templates); at most one active. Created on
+-- any open, so an older state gains it without a migration.
+CREATE TABLE IF NOT EXISTS templates (
+    id INTEGER PRIMARY KEY,
+    template TEXT NOT NULL,
+    learned_at TEXT NOT NULL,
+    run_dir TEXT,
+    active INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS contents (digest BLOB PRIMARY KEY, url TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,

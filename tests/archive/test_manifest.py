@@ -77,6 +77,7 @@ def test_to_dict_has_the_documented_shape() -> None:
         "freshness": {"bound_days": 30.0, "overdue": 0},
         "lastmod": {"state": "trusted"},
         "alarms": ["field 'summary' was found on 10% of 40 article pages"],
+        "template": None,
         "shards": [
             {"name": "articles-00001.jsonl", "records": 2, "sha256": "a" * 64},
             {"name": "articles-00002.jsonl", "records": 1, "sha256": "b" * 64},

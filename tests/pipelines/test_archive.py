@@ -255,6 +255,7 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
         "freshness": None,
         "lastmod": None,
         "alarms": [],
+        "template": None,
         "shards": [
             {
                 "name": "articles-00001.jsonl",

@@ -1,0 +1,397 @@
+"""When the site is redesigned, learn its new template from the archive, in the same run.
+
+A run whose article pages stop yielding records (the ``no_records`` alarm would fire) has
+them all in hand: each page dropped for want of a field is held (``crawler.templates.held``)
+with its response. When the crawl has nothing left to fetch, the held pages of archived,
+unchanged articles are labelled examples: their records are in the archive, and their head
+(JSON-LD headline, description, datePublished) proves which. A template is learned from them
+and validated on the others (``crawler.templates.learn``); the listing pages the run could not
+read are learned from the previous run's category records (``crawler.templates.listing``).
+
+A template that passes is kept in the crawl state and used from then on; the held pages are
+read again with it in the same run (answered from the store by
+``crawler.middlewares.held``, so the site is not asked twice): unchanged articles count as
+unchanged, new ones are archived. Their drops are taken back from the counts. A template that
+fails leaves the run as loud as it was, with the reason (which field, on how many pages).
+
+Why hold the responses rather than ask again: a redesign makes every page of the run fail
+at once, so asking again would double the run's requests to the site; held bodies cost a
+file each in a temporary folder, and only on a run that dropped them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.statscollectors import StatsCollector
+
+from crawler.archive.manifest import iso_utc
+from crawler.archive.reader import iter_records
+from crawler.clock import crawl_clock
+from crawler.contract import violation
+from crawler.coverage import COVERAGE_FIELDS, present
+from crawler.extensions.alarms import Thresholds, no_record_alarm
+from crawler.extensions.state import crawl_state
+from crawler.items import Article, Category
+from crawler.pages import ArticlePage, CategoryPage, Page
+from crawler.state import CrawlState, StoredTemplate
+from crawler.stats import (
+    DROPPED_PREFIX,
+    FIELD_PREFIX,
+    PAGES_KEY,
+    RUN_DIR_KEY,
+    TEMPLATE_FAILED_KEY,
+    TEMPLATE_HELD_KEY,
+    TEMPLATE_KEY,
+    TEMPLATE_LEARNED_KEY,
+    TEMPLATE_REREAD_KEY,
+)
+from crawler.templates.apply import article_page_class, listing_page_class
+from crawler.templates.fields import Failure
+from crawler.templates.held import HeldPage, HeldPages
+from crawler.templates.learn import Example, learn, same_article
+from crawler.templates.listing import ListingExample, learn_listing
+from crawler.templates.model import Template, TemplateError
+from crawler.urls import path_key
+
+logger = logging.getLogger(__name__)
+
+P = TypeVar("P", bound=Page)
+
+#: Request meta key of a held page read again: its key in the store.
+HELD_META = "held_page"
+#: The spider's drop count of a listing page without a name.
+LISTING_DROPPED_KEY = "pages/dropped/category_without_name"
+#: Listing pages held before a listing template is tried.
+MIN_LISTING_PAGES = 6
+
+
+class TemplateLearning:
+    """Learns a new template when the article pages stop yielding records, and reads the
+    pages again with it.
+
+    Settings:
+
+    - ``TEMPLATE_LEARNING`` (default ``True``): ``False`` keeps today's loud stop (a template
+      learned before is still used; ``scrapy template reset`` drops it).
+    - ``TEMPLATE_HOLD_MAX_PAGES`` (default ``50000``): dropped pages whose responses are kept
+      on disk for the run; past it, pages are asked for again.
+    - ``TEMPLATE_SAMPLE_PAGES`` (default ``60``): archived pages learning and validation read
+      (five learned from, the rest held out).
+    """
+
+    def __init__(
+        self,
+        crawler: Crawler,
+        stats: StatsCollector,
+        *,
+        enabled: bool,
+        hold_max: int,
+        sample: int,
+        thresholds: Thresholds,
+        archive_dir: str,
+    ) -> None:
+        self.crawler = crawler
+        self.stats = stats
+        self.enabled = enabled
+        self.sample = sample
+        self.thresholds = thresholds
+        self.archive_dir = archive_dir
+        self.held = HeldPages(hold_max)
+        self.template: Template | None = None
+        self._classes: dict[type[Page], type[Page]] = {}
+        self._tried = False
+        self._clock = crawl_clock(crawler.settings.get("CRAWL_CLOCK"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        assert crawler.stats is not None
+        extension = cls(
+            crawler,
+            crawler.stats,
+            enabled=settings.getbool("TEMPLATE_LEARNING"),
+            hold_max=settings.getint("TEMPLATE_HOLD_MAX_PAGES"),
+            sample=settings.getint("TEMPLATE_SAMPLE_PAGES"),
+            thresholds=Thresholds(
+                no_record_share=settings.getfloat("ALARM_NO_RECORD_SHARE"),
+                min_pages=settings.getint("ALARM_MIN_PAGES"),
+            ),
+            archive_dir=settings.get("ARCHIVE_DIR"),
+        )
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        if extension.enabled:
+            crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
+            crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        return extension
+
+    # -- the template in use ------------------------------------------------------------------
+
+    def page_class(self, page_class: type[P]) -> type[P]:
+        """The class reading pages of ``page_class``'s kind: the learned one, if any."""
+        return self._classes.get(page_class, page_class)  # type: ignore[return-value]
+
+    def _use(self, template: Template, stored: StoredTemplate) -> None:
+        self.template = template
+        self._classes = {}
+        if template.article is not None:
+            self._classes[ArticlePage] = article_page_class(template.article)
+        if template.listing is not None:
+            self._classes[CategoryPage] = listing_page_class(template.listing)
+        self.stats.set_value(
+            TEMPLATE_KEY,
+            {
+                "id": stored.id,
+                "digest": template.digest,
+                "learned_at": stored.learned_at,
+                "learned_in": Path(stored.run_dir).name if stored.run_dir else None,
+            },
+        )
+
+    def spider_opened(self, spider: Spider) -> None:
+        state = crawl_state(self.crawler)
+        active = next((t for t in state.templates() if t.active), None) if state else None
+        if active is None:
+            return
+        try:
+            self._use(Template.from_json(active.text), active)
+        except TemplateError as exc:
+            logger.error("The learned template %d cannot be read (%s): not used", active.id, exc)
+
+    # -- holding what could not be read -------------------------------------------------------
+
+    def item_dropped(
+        self, item: Any, response: Response | None, exception: Exception, spider: Spider
+    ) -> None:
+        """An article page dropped for breaking the record contract (the validation
+        pipeline's drops: a missing body, title...) is held."""
+        if self._tried or not isinstance(item, Article) or not isinstance(response, TextResponse):
+            return
+        record = item.to_record()
+        reason = violation(record)
+        if reason is None:  # unchanged, a duplicate: dropped for what it is, not for a template
+            return
+        fields = [name for name in COVERAGE_FIELDS if present(record.get(name))]
+        self._hold(response, "article", reason, fields)
+
+    def listing_dropped(self, response: TextResponse) -> None:
+        """A listing page the spider could not read (no name)."""
+        if self.enabled and not self._tried:
+            self._hold(response, "listing", "category_without_name", ())
+
+    def _hold(self, response: TextResponse, kind: str, reason: str, fields: Iterable[str]) -> None:
+        headers = [(name, value) for name, values in response.headers.items() for value in values]
+        self.held.hold(
+            response.url,
+            "article" if kind == "article" else "listing",
+            response.status,
+            headers,
+            response.body,
+            reason,
+            tuple(fields),
+        )
+        self.stats.inc_value(TEMPLATE_HELD_KEY)
+
+    # -- learning -----------------------------------------------------------------------------
+
+    def spider_idle(self, spider: Spider) -> None:
+        if self._tried or not len(self.held):
+            return
+        stats = self.stats.get_stats()
+        if no_record_alarm(stats, self.thresholds) is None:
+            return
+        self._tried = True
+        state = crawl_state(self.crawler)
+        if state is None:
+            self._failed("learning needs a crawl state (STATE_ENABLED)")
+            return
+        template = self._learn(state, spider)
+        if template is None:
+            return
+        learned_at = iso_utc(self._clock())
+        stored = state.add_template(template.to_json(), learned_at, stats.get(RUN_DIR_KEY))
+        self._use(template, stored)
+        self.stats.set_value(TEMPLATE_LEARNED_KEY, True)
+        logger.warning(
+            "Learned a new template from %s archived pages, validated on %s: reading the %d "
+            "pages this run could not read again with it",
+            template.learned.get("learned_from"),
+            template.learned.get("validated_on"),
+            len(self.held),
+        )
+        self._reread(spider)
+        raise DontCloseSpider
+
+    def _failed(self, why: str) -> None:
+        message = f"a new template could not be learned: {why}"
+        self.stats.set_value(TEMPLATE_FAILED_KEY, message)
+        logger.error("%s", message)
+
+    def _response(self, page: HeldPage, spider: Spider) -> HtmlResponse | None:
+        body = self.held.body(page)
+        if body is None:
+            return None
+        return HtmlResponse(page.url, status=page.status, headers=list(page.headers), body=body)
+
+    def _learn(self, state: CrawlState, spider: Spider) -> Template | None:
+        origin = getattr(getattr(spider, "scope", None), "public_origin", None)
+        examples = self._examples(state, spider, origin)
+        if not examples:
+            # No page of an archived article among them (a first crawl, pages never read
+            # before): nothing to learn from, and nothing learning could say beyond the alarm.
+            logger.info("No archived article among the pages without a record: nothing to learn")
+            return None
+        outcome = learn(examples)
+        if outcome.template is None:
+            self._failed(outcome.failure or "no template")
+            return None
+        listing = None
+        listing_examples = self._listing_examples(state, spider, origin)
+        if len(listing_examples) >= MIN_LISTING_PAGES:
+            learned = learn_listing(listing_examples)
+            if isinstance(learned, Failure):
+                logger.warning("No listing template learned: %s", learned)
+            else:
+                listing = learned
+        return Template(
+            outcome.template,
+            listing,
+            {
+                "at": iso_utc(self._clock()),
+                "learned_from": outcome.learned_from,
+                "validated_on": outcome.validated_on,
+                "reproduced": outcome.right,
+                "listing_pages": len(listing_examples) if listing is not None else 0,
+            },
+        )
+
+    def _examples(self, state: CrawlState, spider: Spider, origin: str | None) -> list[Example]:
+        """Held pages of archived articles (an even spread of up to ``sample``), with their
+        archived records, whose head says they are those articles."""
+        known = []
+        for page in self.held.pages("article"):
+            article = state.article(path_key(page.url))
+            if article is not None and article.live and article.id and page.stored:
+                known.append((page, article.id, article.content_hash))
+        known.sort(key=lambda entry: entry[1])
+        step = max(1, len(known) // self.sample) if self.sample else 1
+        chosen = known[::step][: self.sample]
+        records = _archived(self.archive_dir, {ident: digest for _p, ident, digest in chosen})
+        examples = []
+        for page, ident, _digest in chosen:
+            response = self._response(page, spider)
+            record = records.get(ident)
+            if response is None or record is None:
+                continue
+            article_page = ArticlePage.from_response(response, origin)
+            if same_article(article_page, record):
+                examples.append(Example(article_page, record))
+        return examples
+
+    def _listing_examples(
+        self, state: CrawlState, spider: Spider, origin: str | None
+    ) -> list[ListingExample]:
+        previous: Mapping[str, Category] = state.previous_categories()
+        examples = []
+        for page in self.held.pages("listing"):
+            response = self._response(page, spider)
+            if response is None:
+                continue
+            listing = CategoryPage.from_response(response, origin)
+            category = previous.get(listing.url())
+            if category is not None:
+                examples.append(ListingExample(listing, category))
+        return examples
+
+    # -- reading again ------------------------------------------------------------------------
+
+    def _reread(self, spider: Spider) -> None:
+        assert self.crawler.engine is not None
+        article_callback = getattr(spider, "parse_article", None) or spider.parse
+        for page in list(self.held.pages()):
+            self._take_back(page)
+            callback = article_callback if page.kind == "article" else spider.parse
+            request = Request(
+                page.url,
+                callback=callback,
+                errback=getattr(spider, "failed", None),
+                dont_filter=True,
+                priority=50,
+                # No purpose: the request never reaches the site, nor the middleware counting
+                # requests sent (crawler.middlewares.purpose).
+                meta={HELD_META: page.key},
+            )
+            self.crawler.engine.crawl(request)
+
+    def _take_back(self, page: HeldPage) -> None:
+        """The page's drop is undone: it is read again, and counted as what it gives."""
+        if page.kind == "article":
+            self._uncount(DROPPED_PREFIX + page.reason)
+            self._uncount(PAGES_KEY)
+            for name in page.fields:
+                self._uncount(FIELD_PREFIX + name)
+        else:
+            self._uncount(LISTING_DROPPED_KEY)
+        self.stats.inc_value(TEMPLATE_REREAD_KEY)
+
+    def _uncount(self, key: str) -> None:
+        """One less under ``key``; a count back to zero goes, as if never counted (a drop
+        count of 0 would still be listed in the manifest)."""
+        self.stats.inc_value(key, -1)
+        if self.stats.get_value(key) == 0:
+            # Scrapy's collectors hand out their own dict: the one way to remove a key.
+            self.stats.get_stats().pop(key, None)
+
+    def held_response(self, key: str, request: Request) -> HtmlResponse | None:
+        """The held response of the page ``key``, for the request reading it again (``None``:
+        not stored, to be fetched); the page is released from the store."""
+        page = self.held.get(key)
+        if page is None:
+            return None
+        body = self.held.body(page)
+        self.held.release(key)
+        if body is None:
+            return None
+        return HtmlResponse(
+            page.url,
+            status=page.status,
+            headers=list(page.headers),
+            body=body,
+            request=request,
+            flags=["held"],
+        )
+
+    def learned_json(self) -> str | None:
+        """The JSON of the template learned in this run, if one was."""
+        learned = self.stats.get_value(TEMPLATE_LEARNED_KEY)
+        return self.template.to_json() if learned and self.template is not None else None
+
+    def spider_closed(self, spider: Spider) -> None:
+        self.held.close()
+
+
+def _archived(archive_dir: str, wanted: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
+    """The archived record of each wanted article id, the version with that content hash."""
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for record in iter_records(archive_dir, latest=False):
+            ident = str(record.get("id"))
+            if ident in wanted and record.get("content_hash") == wanted[ident]:
+                found[ident] = record
+                if len(found) == len(wanted):
+                    break
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    return found
+
+
+def template_learning(crawler: Crawler) -> TemplateLearning | None:
+    return crawler.get_extension(TemplateLearning)
