@@ -56,7 +56,8 @@ class Crawl:
 
 def crawl(site: LargeSite, folder: Path, *settings: str) -> Crawl:
     archive = folder / "archive"
-    before = set(archive.iterdir()) if archive.exists() else set()
+    # Run folders only: the search index sits beside them.
+    before = {path for path in archive.iterdir() if path.is_dir()} if archive.exists() else set()
     command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={site.base_url}"]
     given = {
         **SETTINGS,
@@ -71,7 +72,7 @@ def crawl(site: LargeSite, folder: Path, *settings: str) -> Crawl:
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
     )
-    [run_dir] = sorted(set(archive.iterdir()) - before)
+    [run_dir] = sorted({path for path in archive.iterdir() if path.is_dir()} - before)
     return Crawl(result.returncode, result.stderr, run_dir)
 
 
