@@ -89,15 +89,7 @@ def state_dir_problem(settings: BaseSettings, origin: str | None = None) -> str 
 def state_dir_unwritable(settings: BaseSettings, origin: str | None) -> str | None:
     """Why the crawl cannot write its state folder (as for ``ARCHIVE_DIR``), or ``None``."""
     folder = _state_folder(settings, origin)
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        return f"STATE_DIR {str(folder)!r} is not writable: {exc.strerror or exc}"
-    return None
+    return _unwritable("STATE_DIR", folder) if folder is not None else None
 
 
 def state_file_problem(settings: BaseSettings, origin: str | None) -> str | None:
@@ -151,13 +143,17 @@ def archive_dir_problem(settings: BaseSettings) -> str | None:
     """Why ``ARCHIVE_DIR`` cannot take a run, or ``None`` if it can."""
     if not archive_enabled(settings):
         return None
-    root = Path(settings.get("ARCHIVE_DIR"))
+    return _unwritable("ARCHIVE_DIR", Path(settings.get("ARCHIVE_DIR")))
+
+
+def _unwritable(setting: str, folder: Path) -> str | None:
+    """Why ``folder`` (the value of ``setting``) cannot be created or written, or ``None``."""
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=root):
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        return f"ARCHIVE_DIR {str(root)!r} is not writable: {exc.strerror or exc}"
+        return f"{setting} {str(folder)!r} is not writable: {exc.strerror or exc}"
     return None
 
 
