@@ -45,15 +45,18 @@ class SearchIndexExtension:
     - ``SEARCH_INDEX_ENABLED`` (default ``True``): ``False`` leaves the index alone (``scrapy
       index`` or ``scrapy search`` then catches up). Off too when the crawl has no archive
       (``ArchivePipeline`` not in ``ITEM_PIPELINES``).
+    - ``SEARCH_INDEX_BUILD_MEMORY`` (default 4 MiB): what a whole build (a first run, an index
+      to rebuild) keeps in memory, so that it stays below the crawl's own peak RSS.
     - ``ARCHIVE_DIR``: the archive whose index it is.
 
     Stats set: ``index/runs_applied`` (runs applied by this update), ``index/articles`` (live
     articles in the index after it), ``index/failed`` (the error, when it failed).
     """
 
-    def __init__(self, stats: StatsCollector, archive: Path) -> None:
+    def __init__(self, stats: StatsCollector, archive: Path, build_memory: int) -> None:
         self.stats = stats
         self.archive = archive
+        self.build_memory = build_memory
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -63,7 +66,11 @@ class SearchIndexExtension:
         if not archive_enabled(settings):
             raise NotConfigured("the crawl writes no archive")
         assert crawler.stats is not None
-        extension = cls(crawler.stats, Path(settings["ARCHIVE_DIR"]))
+        extension = cls(
+            crawler.stats,
+            Path(settings["ARCHIVE_DIR"]),
+            settings.getint("SEARCH_INDEX_BUILD_MEMORY"),
+        )
         # Not spider_closed: the archive pipeline writes the manifest in its own spider_closed
         # receiver, and receivers run in the order they were connected; engine_stopped comes
         # after all of them.
@@ -77,7 +84,7 @@ class SearchIndexExtension:
             # and finished, and the index is not built for a crawl that archived nothing.
             return
         try:
-            update = update_index(self.archive)
+            update = update_index(self.archive, build_memory=self.build_memory)
         except (OSError, ValueError, IndexFileError, sqlite3.Error) as exc:
             self.stats.set_value(INDEX_FAILED_KEY, str(exc))
             logger.error("Search index of %s not updated: %s", self.archive, exc)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
 
+from crawler.archive import index as index_module
 from crawler.archive.index import index_path, index_state
 from crawler.extensions.index import SearchIndexExtension
 from crawler.stats import (
@@ -19,12 +19,13 @@ from crawler.stats import (
     RUN_DIR_KEY,
 )
 from tests.archive.reader_runs import article, write_run
+from tests.crawlers import project_crawler
 
 ARCHIVE_PIPELINE = {"crawler.pipelines.archive.ArchivePipeline": 900}
 
 
 def extension(archive: Path, **settings: Any) -> SearchIndexExtension:
-    crawler = get_crawler(
+    crawler = project_crawler(
         settings_dict={
             "SEARCH_INDEX_ENABLED": True,
             "ARCHIVE_DIR": str(archive),
@@ -47,6 +48,28 @@ def test_a_finished_run_and_any_run_missed_before_are_applied(tmp_path: Path) ->
     assert ext.stats.get_value(INDEX_RUNS_APPLIED_KEY) == 2
     assert ext.stats.get_value(INDEX_ARTICLES_KEY) == 2
     assert index_state(archive).missing == ()
+
+
+def test_a_build_at_the_end_of_a_crawl_keeps_to_its_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive"
+    run = write_run(archive, "site-20261121T030000Z", [article(1), article(2)])
+    budgets: list[int] = []
+    build = index_module._build
+
+    def spy(*args: Any, memory: int, **kwargs: Any) -> Any:
+        budgets.append(memory)
+        return build(*args, memory=memory, **kwargs)
+
+    monkeypatch.setattr(index_module, "_build", spy)
+    ext = extension(archive, SEARCH_INDEX_BUILD_MEMORY=2 << 20)
+    ext.stats.set_value(RUN_DIR_KEY, str(run))
+
+    ext.engine_stopped()
+
+    assert budgets == [2 << 20]
+    assert ext.stats.get_value(INDEX_ARTICLES_KEY) == 2
 
 
 def test_a_run_without_its_manifest_changes_nothing(tmp_path: Path) -> None:
