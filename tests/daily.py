@@ -21,6 +21,7 @@ from typing import Any
 from crawler.archive.categories import CATEGORIES_FILE
 from crawler.archive.recover import completed_shards, run_records
 from sample_site.large import LargeSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Day 0 of every sequence, 03:00 UTC: a cron job's hour.
@@ -100,8 +101,7 @@ class DailyCrawls:
 
     def run_dirs(self) -> list[Path]:
         archive = self.work / "archive"
-        # Run folders: the archive also holds its search index, index.sqlite.
-        return sorted(p for p in archive.iterdir() if p.is_dir()) if archive.exists() else []
+        return archive_folders(archive)
 
     def crawl(self, day: float, **settings: str) -> Run:
         """One crawl at ``day``."""

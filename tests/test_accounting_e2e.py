@@ -20,6 +20,7 @@ import pytest
 
 from sample_site.large import LargeSite
 from sample_site.server import Response
+from tests.folders import archive_folders
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +42,7 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def manifest(tmp_path: Path) -> dict[str, Any]:
-    [run] = sorted(path for path in (tmp_path / "archive").iterdir() if path.is_dir())
+    [run] = archive_folders(tmp_path / "archive")
     result: dict[str, Any] = json.loads((run / "manifest.json").read_bytes())
     return result
 

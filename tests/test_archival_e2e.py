@@ -35,6 +35,7 @@ from crawler.reparse import reparse_run
 from crawler.schema import validate
 from crawler.urls import path_key
 from sample_site.large import LargeSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 3_000
@@ -99,8 +100,7 @@ class Sequence:
 
     def run_dirs(self) -> list[Path]:
         archive = self.tmp / "archive"
-        # Run folders: the archive also holds its search index, index.sqlite.
-        return sorted(p for p in archive.iterdir() if p.is_dir()) if archive.exists() else []
+        return archive_folders(archive)
 
     def crawl(self, name: str) -> Step:
         before = set(self.run_dirs())

@@ -36,6 +36,7 @@ from sample_site.expected import (
     site_summary,
 )
 from sample_site.server import RequestRecord, SampleSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_ORIGIN = "https://articles.example"
@@ -92,7 +93,7 @@ def run_crawl(
         )
         seconds = time.monotonic() - started
         requests = site.requests
-    [run_dir] = [p for p in archive.iterdir() if p.is_dir()]  # beside it: index.sqlite
+    [run_dir] = archive_folders(archive)
     log = log_file.read_text(encoding="utf-8") + result.stderr
     return Crawl(site.origin, site.base_url, result.returncode, seconds, run_dir, log, requests)
 

@@ -18,6 +18,7 @@ import pytest
 
 from crawler.archive import iter_records
 from crawler.reparse import reparse_run
+from tests.folders import archive_folders
 from tests.sample_archive import two_run_archive
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +44,7 @@ def with_reparse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("data-card-reparse")
     copy = folder / "data" / "archive"
     shutil.copytree(archive, copy, copy_function=os.link)
-    first = min(path for path in copy.iterdir() if path.is_dir())
+    first = min(archive_folders(copy))
     outcome = reparse_run(first)
     assert outcome.reparsed > 200 and not outcome.lost
     return folder

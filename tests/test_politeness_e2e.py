@@ -30,6 +30,7 @@ from crawler import __version__
 from crawler.archive.recover import completed_shards, run_records
 from sample_site.expected import site_summary
 from sample_site.server import SampleSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "politeness"
@@ -217,7 +218,7 @@ def test_a_run_stopped_at_the_page_cap_is_finished_by_the_next(tmp_path: Path) -
         )
         # Redirects and retried 503s become new requests inside Scrapy, not responses.
         responses = [r for r in site.requests if r.status not in (301, 503)]
-        [run_dir] = sorted(p for p in (tmp_path / "archive").iterdir() if p.is_dir())
+        [run_dir] = archive_folders(tmp_path / "archive")
         stopped_without_manifest = not (run_dir / "manifest.json").exists()
         rest = crawl(site.base_url, tmp_path, AUTOTHROTTLE_ENABLED="False")
 
@@ -229,7 +230,7 @@ def test_a_run_stopped_at_the_page_cap_is_finished_by_the_next(tmp_path: Path) -
     assert 40 <= len(responses) <= 40 + 2 * 16
     assert stopped_without_manifest
     assert rest.returncode == 0, rest.stderr[-3000:]
-    assert sorted(p for p in (tmp_path / "archive").iterdir() if p.is_dir()) == [run_dir]
+    assert archive_folders(tmp_path / "archive") == [run_dir]
     manifest = json.loads((run_dir / "manifest.json").read_bytes())
     assert manifest["finish_reason"] == "finished" and len(manifest["resumed_at"]) == 1
     ids = Counter(record["id"] for record in run_records(completed_shards(run_dir)))

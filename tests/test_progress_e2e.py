@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from sample_site.large import LargeSite
+from tests.folders import archive_folders
 from tests.terminal import ROOT, OnTerminal, run_on_terminal
 
 ARTICLES = 40
@@ -80,7 +81,7 @@ def test_a_crawl_on_a_terminal_ends_its_line_at_100_percent_of_what_the_sitemap_
     crawls: Crawls,
 ) -> None:
     assert crawls.terminal.returncode == 0, crawls.terminal.written[-3000:]
-    [run] = (path for path in crawls.archive.iterdir() if path.is_dir())
+    [run] = archive_folders(crawls.archive)
     manifest = json.loads((run / "manifest.json").read_bytes())
     # The site's about, contact and privacy links answer 404: pages, not articles.
     failed = sum(manifest["counts"]["pages_failed"].values())
@@ -146,7 +147,7 @@ def test_export_shows_a_bar_over_the_articles_on_a_terminal_only(
 def test_reparse_shows_a_bar_over_the_records_on_a_terminal_only(
     crawls: Crawls, tmp_path: Path
 ) -> None:
-    [run] = (path for path in crawls.archive.iterdir() if path.is_dir())
+    [run] = archive_folders(crawls.archive)
     runs = {way: shutil.copytree(run, tmp_path / way / run.name) for way in ("terminal", "pipe")}
 
     terminal = run_on_terminal(scrapy("reparse", str(runs["terminal"])))

@@ -13,6 +13,7 @@ import pytest
 from crawler.archive import iter_records, load_dataframe, shard_paths
 from crawler.archive.export import export
 from sample_site.expected import site_summary
+from tests.folders import archive_folders
 from tests.sample_archive import TwoRuns, two_run_archive
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +42,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> TwoRuns:
 
 
 def test_the_archive_has_two_runs_mixing_plain_and_gzip_shards(built: TwoRuns) -> None:
-    runs = sorted(p for p in built.archive.iterdir() if p.is_dir())
+    runs = archive_folders(built.archive)
     assert len(runs) == 2
     assert all((run / "manifest.json").exists() for run in runs)
     shards = shard_paths(built.archive)

@@ -12,6 +12,7 @@ import pytest
 from crawler.archive import iter_records
 from sample_site.large import LargeSite
 from tests.commands.as_typed import project_folder, scrapy
+from tests.folders import archive_folders
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +42,7 @@ def reparsed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reparsed]:
             "LOG_FILE=crawl.log",
         )
     assert crawl.returncode == 0, crawl.stderr[-3000:]
-    [run] = (p for p in (project / "data" / "archive").iterdir() if p.is_dir())
+    [run] = archive_folders(project / "data" / "archive")
     result = scrapy(project, "reparse", f"data/archive/{run.name}")
     assert result.returncode == 0, result.stderr
     [reparse] = (project / "data" / "archive").glob("reparse-*")
@@ -100,4 +101,4 @@ def test_a_reparse_of_the_reparse_is_refused(reparsed: Reparsed) -> None:
             f"reparse its source run, data/archive/{reparsed.run}, instead"
         ],
     )
-    assert len([p for p in (reparsed.project / "data" / "archive").iterdir() if p.is_dir()]) == 2
+    assert len(archive_folders(reparsed.project / "data" / "archive")) == 2

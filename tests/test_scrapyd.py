@@ -37,6 +37,7 @@ import pytest
 from crawler.archive.verify import verify
 from sample_site.expected import site_summary
 from sample_site.server import SampleSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -284,8 +285,7 @@ def test_deploy_schedule_and_find_the_archive(scrapyd: Scrapyd, tmp_path: Path) 
     logs = f"{tail(job_log)}\n{tail(scrapyd.daemon_log)}"
     # "Process died: exitstatus=N" for a crawl exiting non-zero (bad input, an alarm).
     assert scrapyd.job_outcome(job).startswith("Process finished:"), logs
-    # Run folders: the archive also holds its search index, index.sqlite.
-    runs = sorted(p for p in archive.iterdir() if p.is_dir()) if archive.is_dir() else []
+    runs = archive_folders(archive)
     assert len(runs) == 1, logs
     [run_dir] = runs
     assert (run_dir / "manifest.json").exists(), logs

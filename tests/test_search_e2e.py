@@ -31,6 +31,7 @@ import pytest
 from crawler.archive import iter_records
 from crawler.archive.index import index_path, rebuild_index
 from crawler.archive.search import search
+from tests.folders import archive_folders
 from tests.redis_server import free_port
 from tests.sample_archive import ADDED, TwoRuns, two_run_archive
 from tests.test_docs import wait_for_port
@@ -126,7 +127,7 @@ def test_category_and_since_keep_exactly_their_hits(
 
 
 def test_a_removed_article_is_never_a_hit(built: TwoRuns) -> None:
-    first_run = sorted(p for p in built.archive.iterdir() if p.is_dir())[0]
+    first_run = archive_folders(built.archive)[0]
     gone = {r["id"]: r for r in iter_records(first_run) if r["id"] in built.removed}
     assert sorted(gone) == sorted(built.removed)
     path = index_path(built.archive)

@@ -24,6 +24,7 @@ from crawler.archive.verify import verify
 from sample_site.expected import site_summary
 from sample_site.large import LargeSite
 from sample_site.server import SampleSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = site_summary()
@@ -65,8 +66,7 @@ def crawl(site: SampleSite, tmp_path: Path, **settings: str) -> subprocess.Compl
 
 
 def runs(tmp_path: Path) -> list[Path]:
-    # Run folders: the archive also holds its search index, index.sqlite.
-    return sorted(p for p in (tmp_path / "archive").iterdir() if p.is_dir())
+    return archive_folders(tmp_path / "archive")
 
 
 def manifest(run_dir: Path) -> dict[str, Any]:

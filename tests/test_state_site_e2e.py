@@ -25,6 +25,7 @@ from crawler.state.site import site_folder
 from sample_site.expected import site_summary
 from sample_site.large import LargeSite
 from sample_site.server import SampleSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 V1_STATE = ROOT / "tests" / "fixtures" / "state" / "v1-sample-site" / "state.sqlite"
@@ -45,7 +46,7 @@ def crawl(start_url: str, cwd: Path, *settings: str) -> subprocess.CompletedProc
 
 def run_folders(cwd: Path) -> list[Path]:
     """The archive's run folders (it also holds its search index, index.sqlite)."""
-    return sorted(p for p in (cwd / "archive").iterdir() if p.is_dir())
+    return archive_folders(cwd / "archive")
 
 
 def latest_manifest(cwd: Path) -> dict[str, object]:

@@ -26,6 +26,7 @@ from crawler.state.sqlite import SQLiteState
 from crawler.templates.model import Template
 from sample_site import designs
 from sample_site.large import LargeSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 600
@@ -57,7 +58,7 @@ class Crawl:
 def crawl(site: LargeSite, folder: Path, *settings: str) -> Crawl:
     archive = folder / "archive"
     # Run folders only: the search index sits beside them.
-    before = {path for path in archive.iterdir() if path.is_dir()} if archive.exists() else set()
+    before = set(archive_folders(archive))
     command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={site.base_url}"]
     given = {
         **SETTINGS,
@@ -72,7 +73,7 @@ def crawl(site: LargeSite, folder: Path, *settings: str) -> Crawl:
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
     )
-    [run_dir] = sorted({path for path in archive.iterdir() if path.is_dir()} - before)
+    [run_dir] = sorted(set(archive_folders(archive)) - before)
     return Crawl(result.returncode, result.stderr, run_dir)
 
 

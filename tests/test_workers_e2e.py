@@ -27,6 +27,7 @@ from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
 from crawler.contract import ARTICLE_FIELDS
 from sample_site.large import LargeSite
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 3_000
@@ -83,8 +84,7 @@ class Crawl:
         )
 
     def run_dirs(self) -> list[Path]:
-        # Run folders: the archive also holds its search index, index.sqlite.
-        return sorted(p for p in (self.tmp / "archive").iterdir() if p.is_dir())
+        return archive_folders(self.tmp / "archive")
 
     def log(self, step: str, worker: str) -> str:
         return (self.tmp / f"{step}-{worker}.log").read_text()

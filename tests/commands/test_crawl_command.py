@@ -22,6 +22,7 @@ from crawler.state.sqlite_schema import DB_FILE, SCHEMA_VERSION
 from sample_site.large import LargeSite
 from tests.commands.as_typed import project_folder, scrapy
 from tests.crawlers import project_settings
+from tests.folders import archive_folders
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,7 +122,7 @@ def test_a_site_that_cannot_be_reached_fails_the_crawl(tmp_path: Path) -> None:
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1
     assert "could not be reached" in errors[0] and "ConnectionRefusedError" in errors[0]
-    [run_dir] = [p for p in (tmp_path / "archive").iterdir() if p.is_dir()]
+    [run_dir] = archive_folders(tmp_path / "archive")
     manifest = json.loads((run_dir / "manifest.json").read_bytes())
     assert manifest["alarms"] == [errors[0].removeprefix("error: scrapy crawl site: ")]
 

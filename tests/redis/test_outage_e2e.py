@@ -32,6 +32,7 @@ from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
 from crawler.contract import ARTICLE_FIELDS
 from sample_site.large import LargeSite
+from tests.folders import archive_folders
 from tests.redis_server import MISSING, RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,7 @@ class Workers:
         """Whether both workers are archiving (each has an open shard) and ``articles``
         articles were fetched."""
         archive = self.tmp / "archive"
-        folders = [path for path in archive.iterdir() if path.is_dir()] if archive.is_dir() else []
+        folders = archive_folders(archive)
         archiving = [d for d in folders if any(d.glob("*.jsonl.open"))]
         return len(archiving) == len(WORKERS) and self.site.article_fetches() >= articles
 
@@ -118,8 +119,7 @@ class Workers:
         return found
 
     def run_dirs(self) -> list[Path]:
-        # Run folders only: the search index sits beside them.
-        return sorted(path for path in (self.tmp / "archive").iterdir() if path.is_dir())
+        return archive_folders(self.tmp / "archive")
 
     def log(self, worker: str) -> str:
         return (self.tmp / f"{worker}.log").read_text()

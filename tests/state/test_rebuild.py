@@ -41,6 +41,7 @@ from crawler.urls import path_key
 from sample_site.large import LargeSite
 from sample_site.server import SampleSite
 from tests.daily import ROOT, DailyCrawls
+from tests.folders import archive_folders
 
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 NO_RUNS = ArchiveSite((), None, None)
@@ -112,7 +113,7 @@ def _latest(archive: Path) -> dict[str, dict[str, Any]]:
 def test_the_runs_of_the_crawls_are_read_and_the_reparse_left_out(
     crawled: Crawled, rebuilt: tuple[Path, Rebuilt]
 ) -> None:
-    folders = sorted(path.name for path in crawled.archive.iterdir() if path.is_dir())
+    folders = [path.name for path in archive_folders(crawled.archive)]
     assert len(folders) == 3 and folders[0].startswith("reparse-site-")
     assert [run.path.name for run in crawled_runs(crawled.archive)] == folders[1:]
     assert rebuilt[1] == Rebuilt(articles=30, removed=2, runs=2, aside=None)
