@@ -1,12 +1,15 @@
 """When the site is redesigned, learn its new template from the archive, in the same run.
 
-A run whose article pages stop yielding records (the ``no_records`` alarm would fire) has
-them all in hand: each page dropped for want of a field is held (``crawler.templates.held``)
-with its response. When the crawl has nothing left to fetch, the held pages of archived,
-unchanged articles are labelled examples: their records are in the archive, and their head
-(JSON-LD headline, description, datePublished) proves which. A template is learned from them
-and validated on the others (``crawler.templates.learn``); the listing pages the run could not
-read are learned from the previous run's category records (``crawler.templates.listing``).
+A run whose article pages stop yielding records (the ``no_records`` alarm would fire), or
+whose pages of archived articles lose a field the archive has (the ``coverage`` alarm would
+fire: ``crawler.extensions.degraded``), has them all in hand: each page dropped for want of a
+field, or for a field it lost, is held (``crawler.templates.held``) with its response. When
+the crawl has nothing left to fetch, the held pages of archived, unchanged articles are
+labelled examples: their records are in the archive, and their head (JSON-LD headline,
+description, datePublished) proves which (``crawler.extensions.labelled``). A template is
+learned from them and validated on the others (``crawler.templates.learn``); the listing pages
+the run could not read are learned from the previous run's category records
+(``crawler.templates.listing``).
 
 A template that passes is kept in the crawl state and used from then on; the held pages are
 read again with it in the same run (answered from the store by
@@ -33,13 +36,14 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.manifest import iso_utc
-from crawler.archive.reader import iter_records
 from crawler.clock import crawl_clock
 from crawler.contract import violation
-from crawler.coverage import COVERAGE_FIELDS, present
-from crawler.extensions.alarms import Thresholds, no_record_alarm
+from crawler.coverage import COVERAGE_FIELDS, Coverage, present
+from crawler.extensions.alarms import Alarm, Thresholds, coverage_alarms, no_record_alarm
+from crawler.extensions.degraded import LOST_PREFIX, Degraded
+from crawler.extensions.labelled import archived_examples, listing_examples_of
 from crawler.extensions.state import crawl_state
-from crawler.items import Article, Category
+from crawler.items import Article
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.state import CrawlState, StoredTemplate
 from crawler.stats import (
@@ -56,8 +60,8 @@ from crawler.stats import (
 from crawler.templates.apply import article_page_class, listing_page_class
 from crawler.templates.fields import Failure
 from crawler.templates.held import HeldPage, HeldPages
-from crawler.templates.learn import Example, learn, same_article
-from crawler.templates.listing import ListingExample, learn_listing
+from crawler.templates.learn import learn
+from crawler.templates.listing import learn_listing
 from crawler.templates.model import Template, TemplateError
 from crawler.urls import path_key
 
@@ -74,8 +78,8 @@ MIN_LISTING_PAGES = 6
 
 
 class TemplateLearning:
-    """Learns a new template when the article pages stop yielding records, and reads the
-    pages again with it.
+    """Learns a new template when the article pages stop yielding records or a field's
+    coverage collapses, and reads the pages again with it.
 
     Settings:
 
@@ -108,6 +112,8 @@ class TemplateLearning:
         self.template: Template | None = None
         self._classes: dict[type[Page], type[Page]] = {}
         self._tried = False
+        #: Path keys of degraded pages let go: read again as they are, not held again.
+        self._released: set[str] = set()
         self._clock = crawl_clock(crawler.settings.get("CRAWL_CLOCK"))
 
     @classmethod
@@ -122,6 +128,7 @@ class TemplateLearning:
             sample=settings.getint("TEMPLATE_SAMPLE_PAGES"),
             thresholds=Thresholds(
                 no_record_share=settings.getfloat("ALARM_NO_RECORD_SHARE"),
+                coverage_drop=settings.getfloat("ALARM_COVERAGE_DROP"),
                 min_pages=settings.getint("ALARM_MIN_PAGES"),
             ),
             archive_dir=settings.get("ARCHIVE_DIR"),
@@ -168,15 +175,25 @@ class TemplateLearning:
 
     # -- holding what could not be read -------------------------------------------------------
 
+    @property
+    def holding(self) -> bool:
+        """Whether pages that lost a field are still held (``crawler.pipelines.degraded``):
+        until learning was tried."""
+        return self.enabled and not self._tried
+
+    def released(self, key: str) -> bool:
+        """Whether the page of path key ``key`` was let go, to be written as it reads."""
+        return key in self._released
+
     def item_dropped(
         self, item: Any, response: Response | None, exception: Exception, spider: Spider
     ) -> None:
         """An article page dropped for breaking the record contract (the validation
-        pipeline's drops: a missing body, title...) is held."""
+        pipeline's drops: a missing body, title...) or for a field it lost is held."""
         if self._tried or not isinstance(item, Article) or not isinstance(response, TextResponse):
             return
         record = item.to_record()
-        reason = violation(record)
+        reason = exception.reason if isinstance(exception, Degraded) else violation(record)
         if reason is None:  # unchanged, a duplicate: dropped for what it is, not for a template
             return
         fields = [name for name in COVERAGE_FIELDS if present(record.get(name))]
@@ -206,7 +223,9 @@ class TemplateLearning:
         if self._tried or not len(self.held):
             return
         stats = self.stats.get_stats()
-        if no_record_alarm(stats, self.thresholds) is None:
+        if self._drift(stats, spider) is None:
+            if self._release(spider):
+                raise DontCloseSpider
             return
         self._tried = True
         state = crawl_state(self.crawler)
@@ -230,12 +249,37 @@ class TemplateLearning:
         self._reread(spider)
         raise DontCloseSpider
 
+    def _drift(self, stats: Mapping[str, Any], spider: Spider) -> Alarm | None:
+        """The alarm saying the template moved: pages without records, or a field's coverage
+        collapsed from the previous run's (the drift alarms of the end of the run)."""
+        # Pages held for a field they lost gave a record: their field's coverage judges them.
+        lost = DROPPED_PREFIX + LOST_PREFIX
+        found = no_record_alarm(
+            {key: value for key, value in stats.items() if not key.startswith(lost)},
+            self.thresholds,
+        )
+        state = crawl_state(self.crawler)
+        if found is not None or state is None:
+            return found
+        previous = state.previous_coverage(spider.name, self.thresholds.min_pages)
+        collapsed = coverage_alarms(Coverage.from_stats(stats), previous, self.thresholds)
+        return collapsed[0] if collapsed else None
+
+    def _release(self, spider: Spider) -> bool:
+        """No drift: the pages held for a field they lost are read again as they are (an
+        edit that dropped their related cards is news to archive)."""
+        lost = [page for page in self.held.pages("article") if page.reason.startswith(LOST_PREFIX)]
+        for page in lost:
+            self._released.add(path_key(page.url))
+        self._schedule(lost, spider)
+        return bool(lost)
+
     def _failed(self, why: str) -> None:
         message = f"a new template could not be learned: {why}"
         self.stats.set_value(TEMPLATE_FAILED_KEY, message)
         logger.error("%s", message)
 
-    def _response(self, page: HeldPage, spider: Spider) -> HtmlResponse | None:
+    def _response(self, page: HeldPage) -> HtmlResponse | None:
         body = self.held.body(page)
         if body is None:
             return None
@@ -243,7 +287,9 @@ class TemplateLearning:
 
     def _learn(self, state: CrawlState, spider: Spider) -> Template | None:
         origin = getattr(getattr(spider, "scope", None), "public_origin", None)
-        examples = self._examples(state, spider, origin)
+        examples = archived_examples(
+            self.held, state, self.archive_dir, self.sample, self._response, origin
+        )
         if not examples:
             # No page of an archived article among them (a first crawl, pages never read
             # before): nothing to learn from, and nothing learning could say beyond the alarm.
@@ -254,7 +300,7 @@ class TemplateLearning:
             self._failed(outcome.failure or "no template")
             return None
         listing = None
-        listing_examples = self._listing_examples(state, spider, origin)
+        listing_examples = listing_examples_of(self.held, state, self._response, origin)
         if len(listing_examples) >= MIN_LISTING_PAGES:
             learned = learn_listing(listing_examples)
             if isinstance(learned, Failure):
@@ -273,50 +319,15 @@ class TemplateLearning:
             },
         )
 
-    def _examples(self, state: CrawlState, spider: Spider, origin: str | None) -> list[Example]:
-        """Held pages of archived articles (an even spread of up to ``sample``), with their
-        archived records, whose head says they are those articles."""
-        known = []
-        for page in self.held.pages("article"):
-            article = state.article(path_key(page.url))
-            if article is not None and article.live and article.id and page.stored:
-                known.append((page, article.id, article.content_hash))
-        known.sort(key=lambda entry: entry[1])
-        step = max(1, len(known) // self.sample) if self.sample else 1
-        chosen = known[::step][: self.sample]
-        records = _archived(self.archive_dir, {ident: digest for _p, ident, digest in chosen})
-        examples = []
-        for page, ident, _digest in chosen:
-            response = self._response(page, spider)
-            record = records.get(ident)
-            if response is None or record is None:
-                continue
-            article_page = ArticlePage.from_response(response, origin)
-            if same_article(article_page, record):
-                examples.append(Example(article_page, record))
-        return examples
-
-    def _listing_examples(
-        self, state: CrawlState, spider: Spider, origin: str | None
-    ) -> list[ListingExample]:
-        previous: Mapping[str, Category] = state.previous_categories()
-        examples = []
-        for page in self.held.pages("listing"):
-            response = self._response(page, spider)
-            if response is None:
-                continue
-            listing = CategoryPage.from_response(response, origin)
-            category = previous.get(listing.url())
-            if category is not None:
-                examples.append(ListingExample(listing, category))
-        return examples
-
     # -- reading again ------------------------------------------------------------------------
 
     def _reread(self, spider: Spider) -> None:
+        self._schedule(list(self.held.pages()), spider)
+
+    def _schedule(self, pages: Iterable[HeldPage], spider: Spider) -> None:
         assert self.crawler.engine is not None
         article_callback = getattr(spider, "parse_article", None) or spider.parse
-        for page in list(self.held.pages()):
+        for page in pages:
             self._take_back(page)
             callback = article_callback if page.kind == "article" else spider.parse
             request = Request(
@@ -376,21 +387,6 @@ class TemplateLearning:
 
     def spider_closed(self, spider: Spider) -> None:
         self.held.close()
-
-
-def _archived(archive_dir: str, wanted: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
-    """The archived record of each wanted article id, the version with that content hash."""
-    found: dict[str, dict[str, Any]] = {}
-    try:
-        for record in iter_records(archive_dir, latest=False):
-            ident = str(record.get("id"))
-            if ident in wanted and record.get("content_hash") == wanted[ident]:
-                found[ident] = record
-                if len(found) == len(wanted):
-                    break
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    return found
 
 
 def template_learning(crawler: Crawler) -> TemplateLearning | None:
