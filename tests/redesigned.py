@@ -59,3 +59,15 @@ def crawl(site: LargeSite, folder: Path, *settings: str) -> Crawl:
 
 def contract(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key in ARTICLE_FIELDS}
+
+
+def command(site: LargeSite, folder: Path, *settings: str) -> list[str]:
+    """``scrapy crawl site`` of ``site`` on ``folder``'s state and archive."""
+    given = [
+        *(f"{name}={value}" for name, value in SETTINGS.items()),
+        f"ARCHIVE_DIR={folder / 'archive'}",
+        f"STATE_DIR={folder / 'state'}",
+        *settings,
+    ]
+    start = ["crawl", "site", "-a", f"start_url={site.base_url}"]
+    return [sys.executable, "-m", "scrapy", *start, *(f"-s{s}" for s in given)]

@@ -41,15 +41,14 @@ from crawler.contract import violation
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present
 from crawler.extensions.alarms import Alarm, Thresholds, coverage_alarms, no_record_alarm
 from crawler.extensions.degraded import LOST_PREFIX, Degraded
+from crawler.extensions.held_counts import take_back
 from crawler.extensions.labelled import archived_examples, listing_examples_of
-from crawler.extensions.state import crawl_state
+from crawler.extensions.state import CrawlStateExtension, crawl_state, crawl_state_extension
 from crawler.items import Article
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.state import CrawlState, StoredTemplate
 from crawler.stats import (
     DROPPED_PREFIX,
-    FIELD_PREFIX,
-    PAGES_KEY,
     RUN_DIR_KEY,
     TEMPLATE_FAILED_KEY,
     TEMPLATE_HELD_KEY,
@@ -59,7 +58,7 @@ from crawler.stats import (
 )
 from crawler.templates.apply import article_page_class, listing_page_class
 from crawler.templates.fields import Failure
-from crawler.templates.held import HeldPage, HeldPages
+from crawler.templates.held import HeldPage, HeldPages, Kind, held_key
 from crawler.templates.learn import learn
 from crawler.templates.listing import learn_listing
 from crawler.templates.model import Template, TemplateError
@@ -71,8 +70,8 @@ P = TypeVar("P", bound=Page)
 
 #: Request meta key of a held page read again: its key in the store.
 HELD_META = "held_page"
-#: The spider's drop count of a listing page without a name.
-LISTING_DROPPED_KEY = "pages/dropped/category_without_name"
+#: The state's meta field: the run, and the held pages' index lines its last commit saw.
+HELD_LINES_META = "held_pages"
 #: Listing pages held before a listing template is tried.
 MIN_LISTING_PAGES = 6
 
@@ -164,7 +163,10 @@ class TemplateLearning:
         )
 
     def spider_opened(self, spider: Spider) -> None:
-        state = crawl_state(self.crawler)
+        run_state = crawl_state_extension(self.crawler)
+        if run_state is not None and run_state.held_dir is not None and self.enabled:
+            self._keep_held(run_state)
+        state = run_state.state if run_state is not None else None
         active = next((t for t in state.templates() if t.active), None) if state else None
         if active is None:
             return
@@ -172,6 +174,24 @@ class TemplateLearning:
             self._use(Template.from_json(active.text), active)
         except TemplateError as exc:
             logger.error("The learned template %d cannot be read (%s): not used", active.id, exc)
+            return
+        run_dir = run_state.run.run_dir if run_state is not None else None
+        if run_dir is not None and active.run_dir == run_dir:
+            # Learned by a killed process of this run: the pages it held are being read again.
+            self._tried = True
+            self.stats.set_value(TEMPLATE_LEARNED_KEY, True)
+
+    def _keep_held(self, run_state: CrawlStateExtension) -> None:
+        """Held pages kept in the state folder, each commit of the state saying how many
+        index lines it agrees with: a killed process's are held again by the next."""
+        run, state = run_state.run, run_state.state
+        name = f"{run.id} {run.spider}"
+        committed = (state.meta(HELD_LINES_META) or "").rpartition(" ")
+        lines = int(committed[2]) if committed[0] == name and committed[2].isdigit() else 0
+        self.held = HeldPages(self.held.max_pages, run_state.held_dir, name, lines)
+        run_state.before_commit.append(
+            lambda: state.set_meta(HELD_LINES_META, f"{name} {self.held.lines}")
+        )
 
     # -- holding what could not be read -------------------------------------------------------
 
@@ -204,17 +224,15 @@ class TemplateLearning:
         if self.enabled and not self._tried:
             self._hold(response, "listing", "category_without_name", ())
 
-    def _hold(self, response: TextResponse, kind: str, reason: str, fields: Iterable[str]) -> None:
+    def _hold(self, response: TextResponse, kind: Kind, reason: str, fields: Iterable[str]) -> None:
         headers = [(name, value) for name, values in response.headers.items() for value in values]
-        self.held.hold(
-            response.url,
-            "article" if kind == "article" else "listing",
-            response.status,
-            headers,
-            response.body,
-            reason,
-            tuple(fields),
-        )
+        earlier = self.held.get(held_key(kind, response.url))
+        if earlier is not None:
+            # Held by a killed process of this run before the state committed its request as
+            # done: fetched and counted again now, so the earlier count goes.
+            take_back(self.stats, earlier)
+        body = response.body
+        self.held.hold(response.url, kind, response.status, headers, body, reason, tuple(fields))
         self.stats.inc_value(TEMPLATE_HELD_KEY)
 
     # -- learning -----------------------------------------------------------------------------
@@ -328,7 +346,8 @@ class TemplateLearning:
         assert self.crawler.engine is not None
         article_callback = getattr(spider, "parse_article", None) or spider.parse
         for page in pages:
-            self._take_back(page)
+            take_back(self.stats, page)
+            self.stats.inc_value(TEMPLATE_REREAD_KEY)
             callback = article_callback if page.kind == "article" else spider.parse
             request = Request(
                 page.url,
@@ -341,25 +360,6 @@ class TemplateLearning:
                 meta={HELD_META: page.key},
             )
             self.crawler.engine.crawl(request)
-
-    def _take_back(self, page: HeldPage) -> None:
-        """The page's drop is undone: it is read again, and counted as what it gives."""
-        if page.kind == "article":
-            self._uncount(DROPPED_PREFIX + page.reason)
-            self._uncount(PAGES_KEY)
-            for name in page.fields:
-                self._uncount(FIELD_PREFIX + name)
-        else:
-            self._uncount(LISTING_DROPPED_KEY)
-        self.stats.inc_value(TEMPLATE_REREAD_KEY)
-
-    def _uncount(self, key: str) -> None:
-        """One less under ``key``; a count back to zero goes, as if never counted (a drop
-        count of 0 would still be listed in the manifest)."""
-        self.stats.inc_value(key, -1)
-        if self.stats.get_value(key) == 0:
-            # Scrapy's collectors hand out their own dict: the one way to remove a key.
-            self.stats.get_stats().pop(key, None)
 
     def held_response(self, key: str, request: Request) -> HtmlResponse | None:
         """The held response of the page ``key``, for the request reading it again (``None``:
@@ -385,8 +385,9 @@ class TemplateLearning:
         learned = self.stats.get_value(TEMPLATE_LEARNED_KEY)
         return self.template.to_json() if learned and self.template is not None else None
 
-    def spider_closed(self, spider: Spider) -> None:
-        self.held.close()
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        # A run that did not finish is resumed with the pages it held.
+        self.held.close(keep=reason != "finished")
 
 
 def template_learning(crawler: Crawler) -> TemplateLearning | None:
