@@ -39,11 +39,11 @@ from crawler.archive.manifest import iso_utc
 from crawler.clock import crawl_clock
 from crawler.contract import violation
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present
-from crawler.extensions.alarms import Alarm, Thresholds, coverage_alarms, no_record_alarm
+from crawler.extensions.alarms import Thresholds, collapsed_fields, no_record_alarm
 from crawler.extensions.degraded import LOST_PREFIX, Degraded
-from crawler.extensions.held_counts import take_back
+from crawler.extensions.holding import kept_held_pages, take_back
 from crawler.extensions.labelled import archived_examples, listing_examples_of
-from crawler.extensions.state import CrawlStateExtension, crawl_state, crawl_state_extension
+from crawler.extensions.state import crawl_state, crawl_state_extension
 from crawler.items import Article
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.state import CrawlState, StoredTemplate
@@ -70,8 +70,6 @@ P = TypeVar("P", bound=Page)
 
 #: Request meta key of a held page read again: its key in the store.
 HELD_META = "held_page"
-#: The state's meta field: the run, and the held pages' index lines its last commit saw.
-HELD_LINES_META = "held_pages"
 #: Listing pages held before a listing template is tried.
 MIN_LISTING_PAGES = 6
 
@@ -165,7 +163,7 @@ class TemplateLearning:
     def spider_opened(self, spider: Spider) -> None:
         run_state = crawl_state_extension(self.crawler)
         if run_state is not None and run_state.held_dir is not None and self.enabled:
-            self._keep_held(run_state)
+            self.held = kept_held_pages(run_state, self.held.max_pages)
         state = run_state.state if run_state is not None else None
         active = next((t for t in state.templates() if t.active), None) if state else None
         if active is None:
@@ -180,18 +178,6 @@ class TemplateLearning:
             # Learned by a killed process of this run: the pages it held are being read again.
             self._tried = True
             self.stats.set_value(TEMPLATE_LEARNED_KEY, True)
-
-    def _keep_held(self, run_state: CrawlStateExtension) -> None:
-        """Held pages kept in the state folder, each commit of the state saying how many
-        index lines it agrees with: a killed process's are held again by the next."""
-        run, state = run_state.run, run_state.state
-        name = f"{run.id} {run.spider}"
-        committed = (state.meta(HELD_LINES_META) or "").rpartition(" ")
-        lines = int(committed[2]) if committed[0] == name and committed[2].isdigit() else 0
-        self.held = HeldPages(self.held.max_pages, run_state.held_dir, name, lines)
-        run_state.before_commit.append(
-            lambda: state.set_meta(HELD_LINES_META, f"{name} {self.held.lines}")
-        )
 
     # -- holding what could not be read -------------------------------------------------------
 
@@ -241,7 +227,8 @@ class TemplateLearning:
         if self._tried or not len(self.held):
             return
         stats = self.stats.get_stats()
-        if self._drift(stats, spider) is None:
+        drift, collapsed = self._drift(stats, spider)
+        if not drift:
             if self._release(spider):
                 raise DontCloseSpider
             return
@@ -252,6 +239,9 @@ class TemplateLearning:
             return
         template = self._learn(state, spider)
         if template is None:
+            # Pages that lost a field whose coverage held up were edited: they are written.
+            if self._release(spider, keep=collapsed):
+                raise DontCloseSpider
             return
         learned_at = iso_utc(self._clock())
         stored = state.add_template(template.to_json(), learned_at, stats.get(RUN_DIR_KEY))
@@ -267,26 +257,34 @@ class TemplateLearning:
         self._reread(spider)
         raise DontCloseSpider
 
-    def _drift(self, stats: Mapping[str, Any], spider: Spider) -> Alarm | None:
-        """The alarm saying the template moved: pages without records, or a field's coverage
-        collapsed from the previous run's (the drift alarms of the end of the run)."""
+    def _drift(self, stats: Mapping[str, Any], spider: Spider) -> tuple[bool, frozenset[str]]:
+        """Whether the template moved: pages without records, or a field's coverage collapsed
+        from the previous run's (the drift alarms of the end of the run); and the fields
+        that collapsed."""
         # Pages held for a field they lost gave a record: their field's coverage judges them.
         lost = DROPPED_PREFIX + LOST_PREFIX
-        found = no_record_alarm(
+        no_records = no_record_alarm(
             {key: value for key, value in stats.items() if not key.startswith(lost)},
             self.thresholds,
         )
         state = crawl_state(self.crawler)
-        if found is not None or state is None:
-            return found
-        previous = state.previous_coverage(spider.name, self.thresholds.min_pages)
-        collapsed = coverage_alarms(Coverage.from_stats(stats), previous, self.thresholds)
-        return collapsed[0] if collapsed else None
+        previous = (
+            state.previous_coverage(spider.name, self.thresholds.min_pages) if state else None
+        )
+        collapsed = frozenset(
+            collapsed_fields(Coverage.from_stats(stats), previous, self.thresholds)
+        )
+        return no_records is not None or bool(collapsed), collapsed
 
-    def _release(self, spider: Spider) -> bool:
-        """No drift: the pages held for a field they lost are read again as they are (an
-        edit that dropped their related cards is news to archive)."""
-        lost = [page for page in self.held.pages("article") if page.reason.startswith(LOST_PREFIX)]
+    def _release(self, spider: Spider, keep: frozenset[str] = frozenset()) -> bool:
+        """The pages held for a field they lost, but those in ``keep`` (collapsed fields, no
+        template to read them), are read again as they are: an edit that dropped an
+        article's related cards is news to archive."""
+        lost = [
+            page
+            for page in self.held.pages("article")
+            if page.reason.startswith(LOST_PREFIX) and page.reason[len(LOST_PREFIX) :] not in keep
+        ]
         for page in lost:
             self._released.add(path_key(page.url))
         self._schedule(lost, spider)
