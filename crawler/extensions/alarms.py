@@ -33,6 +33,7 @@ from crawler.stats import (
     DOWNLOADER_EXCEPTION_PREFIX,
     DOWNLOADER_STATUS_PREFIX,
     DROPPED_PREFIX,
+    LOST_REASON,
     PAGES_KEY,
     with_prefix,
 )
@@ -116,9 +117,14 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
 
 
 def no_record_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alarm | None:
-    """Many of the article pages fetched gave no record (the template moved)."""
+    """Many of the article pages fetched gave no record (the template moved); pages held for
+    a field they lost are the coverage alarms' to judge."""
     pages = int(stats.get(PAGES_KEY, 0))
-    dropped = with_prefix(stats, DROPPED_PREFIX)
+    dropped = {
+        reason: n
+        for reason, n in with_prefix(stats, DROPPED_PREFIX).items()
+        if not reason.startswith(LOST_REASON)
+    }
     if pages < thresholds.min_pages or sum(dropped.values()) / pages < thresholds.no_record_share:
         return None
     return Alarm(

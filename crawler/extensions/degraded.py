@@ -22,9 +22,10 @@ from scrapy.exceptions import DropItem
 from crawler.coverage import COVERAGE_FIELDS, present
 from crawler.digests import EMPTY_DIGESTS
 from crawler.state import ArticleState
+from crawler.stats import LOST_REASON
 
 #: The drop reason's prefix: ``lost_related``.
-LOST_PREFIX = "lost_"
+LOST_PREFIX = LOST_REASON
 
 
 class Degraded(DropItem):

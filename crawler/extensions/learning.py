@@ -48,7 +48,6 @@ from crawler.items import Article
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.state import CrawlState, StoredTemplate
 from crawler.stats import (
-    DROPPED_PREFIX,
     RUN_DIR_KEY,
     TEMPLATE_FAILED_KEY,
     TEMPLATE_HELD_KEY,
@@ -261,12 +260,7 @@ class TemplateLearning:
         """Whether the template moved: pages without records, or a field's coverage collapsed
         from the previous run's (the drift alarms of the end of the run); and the fields
         that collapsed."""
-        # Pages held for a field they lost gave a record: their field's coverage judges them.
-        lost = DROPPED_PREFIX + LOST_PREFIX
-        no_records = no_record_alarm(
-            {key: value for key, value in stats.items() if not key.startswith(lost)},
-            self.thresholds,
-        )
+        no_records = no_record_alarm(stats, self.thresholds)
         state = crawl_state(self.crawler)
         previous = (
             state.previous_coverage(spider.name, self.thresholds.min_pages) if state else None
