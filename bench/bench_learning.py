@@ -45,11 +45,16 @@ def _crawl(site: LargeSite, folder: Path, *settings: str) -> tuple[Crawl, dict[s
     for setting in given:
         command += ["-s", setting]
     folder.mkdir(parents=True, exist_ok=True)
-    before = set((folder / "archive").iterdir()) if (folder / "archive").exists() else set()
+    before = _run_dirs(folder / "archive")
     crawl = run_pinned(command, ROOT, log=folder / f"crawl-{len(before)}.log")
-    [run_dir] = sorted(set((folder / "archive").iterdir()) - before)
+    [run_dir] = sorted(_run_dirs(folder / "archive") - before)
     manifest: dict[str, object] = json.loads((run_dir / "manifest.json").read_bytes())
     return crawl, manifest
+
+
+def _run_dirs(archive: Path) -> set[Path]:
+    """Run folders only: the search index (index.sqlite) sits beside them."""
+    return {path for path in archive.iterdir() if path.is_dir()} if archive.exists() else set()
 
 
 def _copy(first: Path, to: Path) -> Path:

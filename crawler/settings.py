@@ -149,8 +149,9 @@ ALARM_FAILED_SHARE = 0.9
 ALARM_NO_RECORD_SHARE = 0.25
 ALARM_COVERAGE_DROP = 0.2
 ALARM_MIN_PAGES = 20
-# crawler.extensions.learning.TemplateLearning: a run whose article pages stop yielding records
-# learns the site's new template from the archive and reads them again with it (README).
+# crawler.extensions.learning.TemplateLearning: a run whose article pages stop yielding records,
+# or whose field coverage collapses, learns the site's new template from the archive and reads
+# them again with it (README).
 TEMPLATE_LEARNING = True
 TEMPLATE_HOLD_MAX_PAGES = 50_000
 TEMPLATE_SAMPLE_PAGES = 60
@@ -200,6 +201,9 @@ REDIS_OUTAGE_TIMEOUT = 60.0
 # --- Item pipelines: validate, deduplicate, archive -------------------------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
+    # An archived article whose page lost a field is held for a learned template, not written
+    # degraded (off with TEMPLATE_LEARNING=False); before dedup, so a page read again passes.
+    "crawler.pipelines.degraded.DegradedPipeline": 150,
     "crawler.pipelines.dedup.DedupPipeline": 200,
     # New and changed articles only; removed ones get one record.
     "crawler.pipelines.version.VersionPipeline": 300,

@@ -31,6 +31,10 @@ PAGES_FAILED_PREFIX = "pages/failed/"
 # --- pipelines.validate ---
 #: Stats key prefix; the suffix is the reason from ``crawler.contract.violation``.
 DROPPED_PREFIX = "validate/dropped/"
+#: The reason's prefix of a page held for a field it lost (``lost_related``:
+#: ``crawler.extensions.degraded``): it gave a record, which its field's coverage judges, not
+#: the alarm on pages without records.
+LOST_REASON = "lost_"
 
 # --- extensions.learning ---
 #: The learned template in use (id, digest, when and where it was learned): the manifest's.

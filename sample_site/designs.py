@@ -23,6 +23,10 @@ KEEPING: Final = ("grid", "magazine", "cards")
 #: ``grid`` without the related cards' summaries.
 DROPPING: Final = "grid-nosummary"
 STRUCTURAL: Final = (*KEEPING, DROPPING)
+#: The original article page but for its related cards, a grid of tiles as ``grid``'s: the
+#: body is where the page objects find it, the related cards are not (a redesign whose field
+#: coverage collapses while every page still gives a record). Listings stay as they were.
+TILES: Final = "related-tiles"
 
 
 class RelatedCard(NamedTuple):
@@ -99,8 +103,18 @@ def _grid_body(parts: ArticleParts) -> str:
     return "\n".join(out)
 
 
-def _grid_article(parts: ArticleParts, summaries: bool) -> str:
-    tiles = "\n".join(
+def related_tiles(cards: Sequence[RelatedCard]) -> str:
+    """The related cards as :data:`TILES` prints them, where the original page has its
+    related section."""
+    return (
+        '<div class="more"><div class="more-head">Keep reading</div><div class="more-grid">\n'
+        + _tiles(cards, summaries=True)
+        + "\n</div></div>"
+    )
+
+
+def _tiles(cards: Sequence[RelatedCard], summaries: bool) -> str:
+    return "\n".join(
         '<div class="tile">'
         + (
             f'<a class="tile-link" href="{card.url}"><span class="tile-dek">{card.summary}'
@@ -111,8 +125,12 @@ def _grid_article(parts: ArticleParts, summaries: bool) -> str:
         + f'<div class="tile-note">More from <a href="{card.category_url}">{card.category}</a>'
         f', published <time datetime="{card.published}">{card.published_text}</time></div>'
         "</div>"
-        for card in parts.related
+        for card in cards
     )
+
+
+def _grid_article(parts: ArticleParts, summaries: bool) -> str:
+    tiles = _tiles(parts.related, summaries)
     return f"""<body class="tpl-grid">
 {parts.header}
 <div id="page"><div class="wrap">

@@ -427,6 +427,8 @@ class _Design:
     page: str
     card: str
     ads: tuple[str, ...]
+    #: ``page`` with its related section replaced by ``{related}`` (``designs.TILES``).
+    tiles: str
 
     @classmethod
     def named(cls, names: Mapping[str, str]) -> _Design:
@@ -439,7 +441,10 @@ class _Design:
             )
             for number in range(1, len(AD_AFTER_PARAGRAPHS) + 1)
         )
-        return cls(_class_names(_ARTICLE_PAGE, names), _class_names(_RELATED_CARD, names), ads)
+        page = _class_names(_ARTICLE_PAGE, names)
+        section = page[page.index('<section class="') : page.index("</section>") + 10]
+        tiles = page.replace(section, "{related}")
+        return cls(page, _class_names(_RELATED_CARD, names), ads, tiles)
 
 
 _DESIGNS: Final = (_Design.named({}), _Design.named(REDESIGN_CLASSES))
@@ -949,10 +954,11 @@ class LargeSite:
 
     def set_structure(self, design: str | None) -> None:
         """Switch article and category pages to a structural redesign (one of
-        ``sample_site.designs.STRUCTURAL``), or back with ``None``. The head and every text
+        ``sample_site.designs.STRUCTURAL``, or ``designs.TILES``), or back with ``None``. The
+        head and every text
         stay, so records do not change (but under ``designs.DROPPING``, which prints no related
         summaries), while every article's bytes, ETag and Last-Modified do."""
-        if design is not None and design not in designs.STRUCTURAL:
+        if design is not None and design not in (*designs.STRUCTURAL, designs.TILES):
             raise ValueError(f"no structural design {design!r}")
         with self._lock:
             if design != self._structure:
@@ -994,7 +1000,7 @@ class LargeSite:
         self, index: int, edition: int, redesign: bool, structure: str | None = None
     ) -> bytes:
         article = self._article(index, edition)
-        if structure is not None:
+        if structure is not None and structure != designs.TILES:
             return self._render_structural(article, structure)
         design = _DESIGNS[redesign]
         category = self._category_html[article.category]
@@ -1020,9 +1026,11 @@ class LargeSite:
             )
             for other in article.related
         ]
-        page = design.page.format(
-            body="\n".join(body), related="\n".join(related), **self._page_fields(article)
-        )
+        fields = self._page_fields(article)
+        if structure == designs.TILES:
+            tiles = designs.related_tiles(self._related_cards(article, fields))
+            return design.tiles.format(body="\n".join(body), related=tiles, **fields).encode()
+        page = design.page.format(body="\n".join(body), related="\n".join(related), **fields)
         return page.encode()
 
     def _page_fields(self, article: _Article) -> dict[str, str]:
@@ -1073,19 +1081,24 @@ class LargeSite:
             category_url=fields["category_url"],
             blocks=[(block.kind, block.text.html) for block in article.blocks],
             ad_after=AD_AFTER_PARAGRAPHS,
-            related=[
-                designs.RelatedCard(
-                    url=self.article_url(article_id_at(other)),
-                    category=fields["category"],
-                    category_url=fields["category_url"],
-                    summary=self._summary(other, 1).html,
-                    published=(day := self._published(other)).isoformat(),
-                    published_text=long_date(day),
-                )
-                for other in article.related
-            ],
+            related=self._related_cards(article, fields),
         )
         return designs.render_article(structure, parts).encode()
+
+    def _related_cards(
+        self, article: _Article, fields: Mapping[str, str]
+    ) -> list[designs.RelatedCard]:
+        return [
+            designs.RelatedCard(
+                url=self.article_url(article_id_at(other)),
+                category=fields["category"],
+                category_url=fields["category_url"],
+                summary=self._summary(other, 1).html,
+                published=(day := self._published(other)).isoformat(),
+                published_text=long_date(day),
+            )
+            for other in article.related
+        ]
 
     def _last_modified(self, index: int, edition: int, epoch: int) -> datetime:
         published = self._published(index)
@@ -1158,7 +1171,7 @@ class LargeSite:
         shown = listing[(page - 1) * self.per_page : page * self.per_page]
         with self._lock:
             structure = self._structure
-        if structure is not None:
+        if structure is not None and structure != designs.TILES:
             return self._structural_category(structure, category, page, pages, shown)
         cards = "\n".join(self._card(index, with_date=True) for index in shown)
         html = _CATEGORY_PAGE.format(

@@ -10,71 +10,25 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.archive.categories import CATEGORIES_FILE
-from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
-from crawler.contract import ARTICLE_FIELDS
 from crawler.state.sqlite import SQLiteState
 from crawler.templates.model import Template
 from sample_site import designs
 from sample_site.large import LargeSite
-from tests.folders import archive_folders
+from tests.redesigned import Crawl, contract, crawl
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 600
 PUBLISHED = 30
-SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "INFO"}
 #: What an ad or a sponsored block prints: never in a record.
 AD_TEXTS = ("Advertisement", "ADVERTISEMENT", "Sponsored", designs.SPONSOR_TEXT)
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Crawl:
-    returncode: int
-    stderr: str
-    run_dir: Path
-
-    def manifest(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads((self.run_dir / "manifest.json").read_bytes())
-        return result
-
-    def records(self) -> list[dict[str, Any]]:
-        return list(run_records(completed_shards(self.run_dir)))
-
-    def lines(self, prefix: str) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith(prefix)]
-
-
-def crawl(site: LargeSite, folder: Path, *settings: str) -> Crawl:
-    archive = folder / "archive"
-    # Run folders only: the search index sits beside them.
-    before = set(archive_folders(archive))
-    command = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"start_url={site.base_url}"]
-    given = {
-        **SETTINGS,
-        "ARCHIVE_DIR": str(archive),
-        "STATE_DIR": str(folder / "state"),
-        "LOG_FILE": str(folder / f"crawl-{len(before)}.log"),
-    }
-    for name, value in given.items():
-        command += ["-s", f"{name}={value}"]
-    for setting in settings:
-        command += ["-s", setting]
-    result = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
-    )
-    [run_dir] = sorted(set(archive_folders(archive)) - before)
-    return Crawl(result.returncode, result.stderr, run_dir)
 
 
 @dataclass
@@ -124,10 +78,6 @@ def keeping(
 @pytest.fixture(scope="module")
 def dropping(first: FirstCrawl, tmp_path_factory: pytest.TempPathFactory) -> Redesigned:
     return redesigned(first, tmp_path_factory.mktemp("dropping"), designs.DROPPING)
-
-
-def contract(record: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in record.items() if key in ARTICLE_FIELDS}
 
 
 def test_the_run_after_a_redesign_exits_0_with_one_warning(keeping: Redesigned) -> None:

@@ -19,7 +19,7 @@ import gzip
 import hashlib
 import os
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -213,6 +213,39 @@ def read_record(run_dir: Path, pointer: Mapping[str, Any]) -> ArcWarcRecord:
             record.content = record.content_stream().read()
             return record
     raise ValueError(f"no WARC record {pointer['record_id']} at {pointer}")
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    """A response record of a run folder's WARC files, its body left in the file
+    (:func:`read_record` of ``pointer`` reads it)."""
+
+    url: str
+    status: int
+    date: str
+    pointer: WarcPointer
+
+
+def iter_responses(run_dir: Path) -> Iterator[Captured]:
+    """Every response record of the run folder's finished WARC files, in file order: those
+    its records point to, and the captures of pages it dropped, which none does."""
+    for path in completed_warcs(run_dir):
+        with path.open("rb") as stored:
+            records = ArchiveIterator(stored)
+            for record in records:
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                headers = record.rec_headers
+                yield Captured(
+                    url=str(headers.get_header("WARC-Target-URI")),
+                    status=int(record.http_headers.get_statuscode()),
+                    date=str(headers.get_header("WARC-Date")),
+                    pointer=WarcPointer(
+                        path.name,
+                        records.get_record_offset(),
+                        str(headers.get_header("WARC-Record-ID")),
+                    ),
+                )
 
 
 def captured_validators(run_dir: Path, pointer: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -13,6 +13,8 @@ from scrapy.exceptions import UsageError
 
 from crawler.progress import bar
 from crawler.reparse import ReparseError, reparse_run
+from crawler.state import StateError, StoredTemplate
+from crawler.state.sqlite import SQLiteState
 
 
 class Command(ScrapyCommand):
@@ -29,16 +31,19 @@ class Command(ScrapyCommand):
         return (
             "Re-extracts every article record of a finished run from the response its warc "
             "pointer names, with the current extraction code, into a new run folder beside "
-            "it. Exits 1 if an article no longer extracts."
+            "it. Exits 1 if an article record no longer extracts. The learned template the crawl "
+            "state holds in use reads the pages (-s STATE_DIR=<state folder>), else the page "
+            "objects; the pages the run dropped are read again too, from their captures."
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one run folder")
         try:
+            template = self._template()
             with bar("reparse", "records") as progress:
-                outcome = reparse_run(Path(args[0]), progress=progress)
-        except (ReparseError, OSError, ValueError) as exc:
+                outcome = reparse_run(Path(args[0]), progress=progress, template=template)
+        except (ReparseError, StateError, OSError, ValueError) as exc:
             print(f"error: scrapy reparse: {exc}", file=sys.stderr)
             self.exitcode = 1
             return
@@ -49,6 +54,17 @@ class Command(ScrapyCommand):
             + (f" (fields: {dict(outcome.differing)})" if outcome.differing else "")
         )
         print(f"  {outcome.copied} records copied as they were (removed, or no capture)")
+        if outcome.recovered:
+            found = outcome.recovered
+            print(
+                f"  {found.total()} pages the run dropped read again: {found['new']} new, "
+                f"{found['changed']} changed, {found['unchanged']} unchanged"
+            )
+        if outcome.still_dropped:
+            print(
+                f"  {outcome.still_dropped.total()} pages the run dropped still do not extract "
+                f"({dict(outcome.still_dropped)})"
+            )
         if outcome.lost:
             lost = sum(outcome.lost.values())
             print(
@@ -57,3 +73,17 @@ class Command(ScrapyCommand):
                 file=sys.stderr,
             )
             self.exitcode = 1
+
+    def _template(self) -> StoredTemplate | None:
+        """The template in use in ``STATE_DIR``'s crawl state, if one is given."""
+        assert self.settings is not None
+        folder = self.settings.get("STATE_DIR")
+        if not folder:
+            return None
+        if not Path(folder).is_dir():
+            raise StateError(f"no crawl state in {folder} (STATE_DIR)")
+        state = SQLiteState(Path(folder))
+        try:
+            return next((stored for stored in state.templates() if stored.active), None)
+        finally:
+            state.close()

@@ -2,7 +2,10 @@
 
 - ``show`` prints the template in use (its JSON) and the history of templates learned.
 - ``learn --from-run RUN`` learns a template offline from a run folder's WARC captures, each
-  labelled with the record archived for it, validates it as a crawl does, and puts it in use.
+  labelled with the record archived for it: the run's own records, and for the pages it
+  dropped (a redesigned run that ended loud) their articles' earlier records in the archive
+  (``crawler.dropped``). It validates the template as a crawl does, and puts it in use;
+  ``scrapy reparse RUN`` then reads the dropped pages again with it.
 - ``reset`` goes back to the hand-written page objects (the history stays).
 
 The state is ``-s STATE_DIR=<folder>`` (the crawl's ``data/state/<host>[-<port>]``).
@@ -23,11 +26,13 @@ from crawler.archive.manifest import iso_utc
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.warc import read_record
 from crawler.clock import crawl_clock
+from crawler.dropped import archived_before, dropped_captures, response_of
 from crawler.pages import ArticlePage
 from crawler.state import StateError
 from crawler.state.sqlite import SQLiteState
 from crawler.templates.learn import Example, learn, same_article
 from crawler.templates.model import Template, TemplateError
+from crawler.urls import path_key
 
 ACTIONS = ("show", "learn", "reset")
 
@@ -91,8 +96,9 @@ class Command(ScrapyCommand):
         if not opts.from_run:
             raise UsageError("learn needs --from-run <run_dir>")
         run_dir = Path(opts.from_run)
+        assert self.settings is not None
         try:
-            examples = list(_captured_examples(run_dir))
+            examples = _captured_examples(run_dir, self.settings.getint("TEMPLATE_SAMPLE_PAGES"))
         except (OSError, ValueError) as exc:
             self._error(f"cannot read {run_dir}: {exc}", 1)
             return
@@ -100,7 +106,6 @@ class Command(ScrapyCommand):
         if outcome.template is None:
             self._error(f"no template learned from {run_dir}: {outcome.failure}", 1)
             return
-        assert self.settings is not None
         learned_at = iso_utc(crawl_clock(self.settings.get("CRAWL_CLOCK"))())
         template = Template(
             outcome.template,
@@ -124,17 +129,32 @@ class Command(ScrapyCommand):
         )
 
 
-def _captured_examples(run_dir: Path) -> list[Example]:
-    """Each archived article of the run with its WARC capture, as a labelled page."""
+def _captured_examples(run_dir: Path, sample: int) -> list[Example]:
+    """The run's captures as labelled pages: each archived article of the run with its
+    capture, and the pages it dropped (an even spread of up to ``sample``) with the record
+    the archive held for them before, whose head says they are those articles."""
+    records = list(run_records(completed_shards(run_dir)))
     found = []
-    for record in run_records(completed_shards(run_dir)):
+    for record in records:
         if record.get("type") != "article" or not record.get("warc"):
             continue
-        capture = read_record(run_dir, record["warc"])
-        url = str(capture.rec_headers.get_header("WARC-Target-URI"))
-        headers = [(k, v) for k, v in capture.http_headers.headers] if capture.http_headers else []
-        response = HtmlResponse(url, headers=headers, body=capture.content)
-        page = ArticlePage.from_response(response)
+        page = ArticlePage.from_response(_response(run_dir, record["warc"]))
+        if same_article(page, record):
+            found.append(Example(page, record))
+    dropped = dropped_captures(run_dir, records)
+    archived = archived_before(run_dir, {path_key(captured.url) for captured in dropped})
+    labelled = [c for c in dropped if path_key(c.url) in archived]
+    step = max(1, len(labelled) // sample) if sample else 1
+    for captured in labelled[::step][:sample]:
+        page = ArticlePage.from_response(response_of(run_dir, captured))
+        record = archived[path_key(captured.url)]
         if same_article(page, record):
             found.append(Example(page, record))
     return found
+
+
+def _response(run_dir: Path, pointer: dict[str, Any]) -> HtmlResponse:
+    capture = read_record(run_dir, pointer)
+    url = str(capture.rec_headers.get_header("WARC-Target-URI"))
+    headers = [(k, v) for k, v in capture.http_headers.headers] if capture.http_headers else []
+    return HtmlResponse(url, headers=headers, body=capture.content)

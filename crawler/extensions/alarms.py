@@ -33,6 +33,7 @@ from crawler.stats import (
     DOWNLOADER_EXCEPTION_PREFIX,
     DOWNLOADER_STATUS_PREFIX,
     DROPPED_PREFIX,
+    LOST_REASON,
     PAGES_KEY,
     with_prefix,
 )
@@ -116,9 +117,14 @@ def reachability_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alar
 
 
 def no_record_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alarm | None:
-    """Many of the article pages fetched gave no record (the template moved)."""
+    """Many of the article pages fetched gave no record (the template moved); pages held for
+    a field they lost are the coverage alarms' to judge."""
     pages = int(stats.get(PAGES_KEY, 0))
-    dropped = with_prefix(stats, DROPPED_PREFIX)
+    dropped = {
+        reason: n
+        for reason, n in with_prefix(stats, DROPPED_PREFIX).items()
+        if not reason.startswith(LOST_REASON)
+    }
     if pages < thresholds.min_pages or sum(dropped.values()) / pages < thresholds.no_record_share:
         return None
     return Alarm(
@@ -128,20 +134,38 @@ def no_record_alarm(stats: Mapping[str, Any], thresholds: Thresholds) -> Alarm |
     )
 
 
+def collapsed_fields(
+    current: Coverage, previous: Coverage | None, thresholds: Thresholds
+) -> list[str]:
+    """The fields found on far fewer article pages than in the previous run.
+
+    >>> collapsed_fields(Coverage(30, {"related": 0.1, "title": 1.0}),
+    ...     Coverage(30, {"related": 1.0, "title": 1.0}), Thresholds())
+    ['related']
+    """
+    if previous is None or current.pages < thresholds.min_pages:
+        return []
+    return [
+        name
+        for name, share in current.fields.items()
+        if previous.fields.get(name, 0.0) - share >= thresholds.coverage_drop
+    ]
+
+
 def coverage_alarms(
     current: Coverage, previous: Coverage | None, thresholds: Thresholds
 ) -> list[Alarm]:
     """Fields found on far fewer article pages than in the previous run."""
-    if previous is None or current.pages < thresholds.min_pages:
+    if previous is None:
         return []
     return [
         Alarm(
             "coverage",
-            f"field {name!r} was found on {share:.0%} of {current.pages} article pages, "
-            f"down from {before:.0%} of {previous.pages} in the previous run",
+            f"field {name!r} was found on {current.fields[name]:.0%} of {current.pages} article "
+            f"pages, down from {previous.fields.get(name, 0.0):.0%} of {previous.pages} in the "
+            "previous run",
         )
-        for name, share in current.fields.items()
-        if (before := previous.fields.get(name, 0.0)) - share >= thresholds.coverage_drop
+        for name in collapsed_fields(current, previous, thresholds)
     ]
 
 

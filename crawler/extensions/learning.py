@@ -1,12 +1,15 @@
 """When the site is redesigned, learn its new template from the archive, in the same run.
 
-A run whose article pages stop yielding records (the ``no_records`` alarm would fire) has
-them all in hand: each page dropped for want of a field is held (``crawler.templates.held``)
-with its response. When the crawl has nothing left to fetch, the held pages of archived,
-unchanged articles are labelled examples: their records are in the archive, and their head
-(JSON-LD headline, description, datePublished) proves which. A template is learned from them
-and validated on the others (``crawler.templates.learn``); the listing pages the run could not
-read are learned from the previous run's category records (``crawler.templates.listing``).
+A run whose article pages stop yielding records (the ``no_records`` alarm would fire), or
+whose pages of archived articles lose a field the archive has (the ``coverage`` alarm would
+fire: ``crawler.extensions.degraded``), has them all in hand: each page dropped for want of a
+field, or for a field it lost, is held (``crawler.templates.held``) with its response. When
+the crawl has nothing left to fetch, the held pages of archived, unchanged articles are
+labelled examples: their records are in the archive, and their head (JSON-LD headline,
+description, datePublished) proves which (``crawler.extensions.labelled``). A template is
+learned from them and validated on the others (``crawler.templates.learn``); the listing pages
+the run could not read are learned from the previous run's category records
+(``crawler.templates.listing``).
 
 A template that passes is kept in the crawl state and used from then on; the held pages are
 read again with it in the same run (answered from the store by
@@ -33,19 +36,18 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 
 from crawler.archive.manifest import iso_utc
-from crawler.archive.reader import iter_records
 from crawler.clock import crawl_clock
 from crawler.contract import violation
-from crawler.coverage import COVERAGE_FIELDS, present
-from crawler.extensions.alarms import Thresholds, no_record_alarm
-from crawler.extensions.state import crawl_state
-from crawler.items import Article, Category
+from crawler.coverage import COVERAGE_FIELDS, Coverage, present
+from crawler.extensions.alarms import Thresholds, collapsed_fields, no_record_alarm
+from crawler.extensions.degraded import LOST_PREFIX, Degraded
+from crawler.extensions.holding import kept_held_pages, take_back
+from crawler.extensions.labelled import archived_examples, listing_examples_of
+from crawler.extensions.state import crawl_state, crawl_state_extension
+from crawler.items import Article
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.state import CrawlState, StoredTemplate
 from crawler.stats import (
-    DROPPED_PREFIX,
-    FIELD_PREFIX,
-    PAGES_KEY,
     RUN_DIR_KEY,
     TEMPLATE_FAILED_KEY,
     TEMPLATE_HELD_KEY,
@@ -55,9 +57,9 @@ from crawler.stats import (
 )
 from crawler.templates.apply import article_page_class, listing_page_class
 from crawler.templates.fields import Failure
-from crawler.templates.held import HeldPage, HeldPages
-from crawler.templates.learn import Example, learn, same_article
-from crawler.templates.listing import ListingExample, learn_listing
+from crawler.templates.held import HeldPage, HeldPages, Kind, held_key
+from crawler.templates.learn import learn
+from crawler.templates.listing import learn_listing
 from crawler.templates.model import Template, TemplateError
 from crawler.urls import path_key
 
@@ -67,15 +69,13 @@ P = TypeVar("P", bound=Page)
 
 #: Request meta key of a held page read again: its key in the store.
 HELD_META = "held_page"
-#: The spider's drop count of a listing page without a name.
-LISTING_DROPPED_KEY = "pages/dropped/category_without_name"
 #: Listing pages held before a listing template is tried.
 MIN_LISTING_PAGES = 6
 
 
 class TemplateLearning:
-    """Learns a new template when the article pages stop yielding records, and reads the
-    pages again with it.
+    """Learns a new template when the article pages stop yielding records or a field's
+    coverage collapses, and reads the pages again with it.
 
     Settings:
 
@@ -108,6 +108,8 @@ class TemplateLearning:
         self.template: Template | None = None
         self._classes: dict[type[Page], type[Page]] = {}
         self._tried = False
+        #: Path keys of degraded pages let go: read again as they are, not held again.
+        self._released: set[str] = set()
         self._clock = crawl_clock(crawler.settings.get("CRAWL_CLOCK"))
 
     @classmethod
@@ -122,6 +124,7 @@ class TemplateLearning:
             sample=settings.getint("TEMPLATE_SAMPLE_PAGES"),
             thresholds=Thresholds(
                 no_record_share=settings.getfloat("ALARM_NO_RECORD_SHARE"),
+                coverage_drop=settings.getfloat("ALARM_COVERAGE_DROP"),
                 min_pages=settings.getint("ALARM_MIN_PAGES"),
             ),
             archive_dir=settings.get("ARCHIVE_DIR"),
@@ -157,7 +160,10 @@ class TemplateLearning:
         )
 
     def spider_opened(self, spider: Spider) -> None:
-        state = crawl_state(self.crawler)
+        run_state = crawl_state_extension(self.crawler)
+        if run_state is not None and run_state.held_dir is not None and self.enabled:
+            self.held = kept_held_pages(run_state, self.held.max_pages)
+        state = run_state.state if run_state is not None else None
         active = next((t for t in state.templates() if t.active), None) if state else None
         if active is None:
             return
@@ -165,18 +171,34 @@ class TemplateLearning:
             self._use(Template.from_json(active.text), active)
         except TemplateError as exc:
             logger.error("The learned template %d cannot be read (%s): not used", active.id, exc)
+            return
+        run_dir = run_state.run.run_dir if run_state is not None else None
+        if run_dir is not None and active.run_dir == run_dir:
+            # Learned by a killed process of this run: the pages it held are being read again.
+            self._tried = True
+            self.stats.set_value(TEMPLATE_LEARNED_KEY, True)
 
     # -- holding what could not be read -------------------------------------------------------
+
+    @property
+    def holding(self) -> bool:
+        """Whether pages that lost a field are still held (``crawler.pipelines.degraded``):
+        until learning was tried."""
+        return self.enabled and not self._tried
+
+    def released(self, key: str) -> bool:
+        """Whether the page of path key ``key`` was let go, to be written as it reads."""
+        return key in self._released
 
     def item_dropped(
         self, item: Any, response: Response | None, exception: Exception, spider: Spider
     ) -> None:
         """An article page dropped for breaking the record contract (the validation
-        pipeline's drops: a missing body, title...) is held."""
+        pipeline's drops: a missing body, title...) or for a field it lost is held."""
         if self._tried or not isinstance(item, Article) or not isinstance(response, TextResponse):
             return
         record = item.to_record()
-        reason = violation(record)
+        reason = exception.reason if isinstance(exception, Degraded) else violation(record)
         if reason is None:  # unchanged, a duplicate: dropped for what it is, not for a template
             return
         fields = [name for name in COVERAGE_FIELDS if present(record.get(name))]
@@ -187,17 +209,15 @@ class TemplateLearning:
         if self.enabled and not self._tried:
             self._hold(response, "listing", "category_without_name", ())
 
-    def _hold(self, response: TextResponse, kind: str, reason: str, fields: Iterable[str]) -> None:
+    def _hold(self, response: TextResponse, kind: Kind, reason: str, fields: Iterable[str]) -> None:
         headers = [(name, value) for name, values in response.headers.items() for value in values]
-        self.held.hold(
-            response.url,
-            "article" if kind == "article" else "listing",
-            response.status,
-            headers,
-            response.body,
-            reason,
-            tuple(fields),
-        )
+        earlier = self.held.get(held_key(kind, response.url))
+        if earlier is not None:
+            # Held by a killed process of this run before the state committed its request as
+            # done: fetched and counted again now, so the earlier count goes.
+            take_back(self.stats, earlier)
+        body = response.body
+        self.held.hold(response.url, kind, response.status, headers, body, reason, tuple(fields))
         self.stats.inc_value(TEMPLATE_HELD_KEY)
 
     # -- learning -----------------------------------------------------------------------------
@@ -206,7 +226,10 @@ class TemplateLearning:
         if self._tried or not len(self.held):
             return
         stats = self.stats.get_stats()
-        if no_record_alarm(stats, self.thresholds) is None:
+        drift, collapsed = self._drift(stats, spider)
+        if not drift:
+            if self._release(spider):
+                raise DontCloseSpider
             return
         self._tried = True
         state = crawl_state(self.crawler)
@@ -215,6 +238,9 @@ class TemplateLearning:
             return
         template = self._learn(state, spider)
         if template is None:
+            # Pages that lost a field whose coverage held up were edited: they are written.
+            if self._release(spider, keep=collapsed):
+                raise DontCloseSpider
             return
         learned_at = iso_utc(self._clock())
         stored = state.add_template(template.to_json(), learned_at, stats.get(RUN_DIR_KEY))
@@ -230,12 +256,40 @@ class TemplateLearning:
         self._reread(spider)
         raise DontCloseSpider
 
+    def _drift(self, stats: Mapping[str, Any], spider: Spider) -> tuple[bool, frozenset[str]]:
+        """Whether the template moved: pages without records, or a field's coverage collapsed
+        from the previous run's (the drift alarms of the end of the run); and the fields
+        that collapsed."""
+        no_records = no_record_alarm(stats, self.thresholds)
+        state = crawl_state(self.crawler)
+        previous = (
+            state.previous_coverage(spider.name, self.thresholds.min_pages) if state else None
+        )
+        collapsed = frozenset(
+            collapsed_fields(Coverage.from_stats(stats), previous, self.thresholds)
+        )
+        return no_records is not None or bool(collapsed), collapsed
+
+    def _release(self, spider: Spider, keep: frozenset[str] = frozenset()) -> bool:
+        """The pages held for a field they lost, but those in ``keep`` (collapsed fields, no
+        template to read them), are read again as they are: an edit that dropped an
+        article's related cards is news to archive."""
+        lost = [
+            page
+            for page in self.held.pages("article")
+            if page.reason.startswith(LOST_PREFIX) and page.reason[len(LOST_PREFIX) :] not in keep
+        ]
+        for page in lost:
+            self._released.add(path_key(page.url))
+        self._schedule(lost, spider)
+        return bool(lost)
+
     def _failed(self, why: str) -> None:
         message = f"a new template could not be learned: {why}"
         self.stats.set_value(TEMPLATE_FAILED_KEY, message)
         logger.error("%s", message)
 
-    def _response(self, page: HeldPage, spider: Spider) -> HtmlResponse | None:
+    def _response(self, page: HeldPage) -> HtmlResponse | None:
         body = self.held.body(page)
         if body is None:
             return None
@@ -243,7 +297,9 @@ class TemplateLearning:
 
     def _learn(self, state: CrawlState, spider: Spider) -> Template | None:
         origin = getattr(getattr(spider, "scope", None), "public_origin", None)
-        examples = self._examples(state, spider, origin)
+        examples = archived_examples(
+            self.held, state, self.archive_dir, self.sample, self._response, origin
+        )
         if not examples:
             # No page of an archived article among them (a first crawl, pages never read
             # before): nothing to learn from, and nothing learning could say beyond the alarm.
@@ -254,7 +310,7 @@ class TemplateLearning:
             self._failed(outcome.failure or "no template")
             return None
         listing = None
-        listing_examples = self._listing_examples(state, spider, origin)
+        listing_examples = listing_examples_of(self.held, state, self._response, origin)
         if len(listing_examples) >= MIN_LISTING_PAGES:
             learned = learn_listing(listing_examples)
             if isinstance(learned, Failure):
@@ -273,51 +329,17 @@ class TemplateLearning:
             },
         )
 
-    def _examples(self, state: CrawlState, spider: Spider, origin: str | None) -> list[Example]:
-        """Held pages of archived articles (an even spread of up to ``sample``), with their
-        archived records, whose head says they are those articles."""
-        known = []
-        for page in self.held.pages("article"):
-            article = state.article(path_key(page.url))
-            if article is not None and article.live and article.id and page.stored:
-                known.append((page, article.id, article.content_hash))
-        known.sort(key=lambda entry: entry[1])
-        step = max(1, len(known) // self.sample) if self.sample else 1
-        chosen = known[::step][: self.sample]
-        records = _archived(self.archive_dir, {ident: digest for _p, ident, digest in chosen})
-        examples = []
-        for page, ident, _digest in chosen:
-            response = self._response(page, spider)
-            record = records.get(ident)
-            if response is None or record is None:
-                continue
-            article_page = ArticlePage.from_response(response, origin)
-            if same_article(article_page, record):
-                examples.append(Example(article_page, record))
-        return examples
-
-    def _listing_examples(
-        self, state: CrawlState, spider: Spider, origin: str | None
-    ) -> list[ListingExample]:
-        previous: Mapping[str, Category] = state.previous_categories()
-        examples = []
-        for page in self.held.pages("listing"):
-            response = self._response(page, spider)
-            if response is None:
-                continue
-            listing = CategoryPage.from_response(response, origin)
-            category = previous.get(listing.url())
-            if category is not None:
-                examples.append(ListingExample(listing, category))
-        return examples
-
     # -- reading again ------------------------------------------------------------------------
 
     def _reread(self, spider: Spider) -> None:
+        self._schedule(list(self.held.pages()), spider)
+
+    def _schedule(self, pages: Iterable[HeldPage], spider: Spider) -> None:
         assert self.crawler.engine is not None
         article_callback = getattr(spider, "parse_article", None) or spider.parse
-        for page in list(self.held.pages()):
-            self._take_back(page)
+        for page in pages:
+            take_back(self.stats, page)
+            self.stats.inc_value(TEMPLATE_REREAD_KEY)
             callback = article_callback if page.kind == "article" else spider.parse
             request = Request(
                 page.url,
@@ -330,25 +352,6 @@ class TemplateLearning:
                 meta={HELD_META: page.key},
             )
             self.crawler.engine.crawl(request)
-
-    def _take_back(self, page: HeldPage) -> None:
-        """The page's drop is undone: it is read again, and counted as what it gives."""
-        if page.kind == "article":
-            self._uncount(DROPPED_PREFIX + page.reason)
-            self._uncount(PAGES_KEY)
-            for name in page.fields:
-                self._uncount(FIELD_PREFIX + name)
-        else:
-            self._uncount(LISTING_DROPPED_KEY)
-        self.stats.inc_value(TEMPLATE_REREAD_KEY)
-
-    def _uncount(self, key: str) -> None:
-        """One less under ``key``; a count back to zero goes, as if never counted (a drop
-        count of 0 would still be listed in the manifest)."""
-        self.stats.inc_value(key, -1)
-        if self.stats.get_value(key) == 0:
-            # Scrapy's collectors hand out their own dict: the one way to remove a key.
-            self.stats.get_stats().pop(key, None)
 
     def held_response(self, key: str, request: Request) -> HtmlResponse | None:
         """The held response of the page ``key``, for the request reading it again (``None``:
@@ -374,23 +377,9 @@ class TemplateLearning:
         learned = self.stats.get_value(TEMPLATE_LEARNED_KEY)
         return self.template.to_json() if learned and self.template is not None else None
 
-    def spider_closed(self, spider: Spider) -> None:
-        self.held.close()
-
-
-def _archived(archive_dir: str, wanted: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
-    """The archived record of each wanted article id, the version with that content hash."""
-    found: dict[str, dict[str, Any]] = {}
-    try:
-        for record in iter_records(archive_dir, latest=False):
-            ident = str(record.get("id"))
-            if ident in wanted and record.get("content_hash") == wanted[ident]:
-                found[ident] = record
-                if len(found) == len(wanted):
-                    break
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    return found
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        # A run that did not finish is resumed with the pages it held.
+        self.held.close(keep=reason != "finished")
 
 
 def template_learning(crawler: Crawler) -> TemplateLearning | None:

@@ -37,6 +37,9 @@ from crawler.stats import RECOVERED_KEY, RESUMED_KEY
 
 logger = logging.getLogger(__name__)
 
+#: The state folder's sub-folder of the pages held for learning.
+HELD_DIR = "held"
+
 #: Stats whose sums over a run's processes the manifest reports: saved with the run, so a
 #: resumed process goes on counting from where the killed one stopped.
 RUN_COUNTER_PREFIXES: tuple[str, ...] = (
@@ -122,6 +125,11 @@ class CrawlStateExtension:
         self.origin: str | None = None
         self.site: Site | None = None
         self.site_pending = False
+        #: Where the pages held for learning are kept across the run's processes
+        #: (``crawler.templates.held``); ``None``: a temporary folder, lost with the process.
+        self.held_dir: Path | None = None
+        #: Called before each commit, for what is committed with the run's counters.
+        self.before_commit: list[Callable[[], None]] = []
 
     def open(self, spider: Spider) -> Self:
         """Check the state is the spider's site's, then resume the unfinished run of the
@@ -190,7 +198,8 @@ class CrawlStateExtension:
         if not settings.getbool("STATE_ENABLED"):
             raise NotConfigured("STATE_ENABLED is False")
         assert crawler.stats is not None and crawler.spider is not None
-        state = SQLiteState(state_dir(settings.get("STATE_DIR"), spider_origin(crawler.spider)))
+        folder = state_dir(settings.get("STATE_DIR"), spider_origin(crawler.spider))
+        state = SQLiteState(folder)
         try:
             extension = cls(
                 crawler.stats,
@@ -202,6 +211,7 @@ class CrawlStateExtension:
         except BaseException:
             state.close()
             raise
+        extension.held_dir = folder / HELD_DIR
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
@@ -280,6 +290,8 @@ class CrawlStateExtension:
         self._loop.start(self.commit_interval, now=False)
 
     def commit(self) -> None:
+        for hook in self.before_commit:
+            hook()
         self.run.counters = run_counters(self.stats.get_stats())
         self.state.save_run(self.run)
         self.state.commit()

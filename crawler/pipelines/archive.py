@@ -19,7 +19,9 @@ from crawler.archive.rundir import run_dir_name
 from crawler.archive.runfolder import RunFolder
 from crawler.archive.shards import DataFile
 from crawler.clock import crawl_clock, utc_now
+from crawler.contract import violation
 from crawler.coverage import Coverage
+from crawler.extensions.degraded import Degraded
 from crawler.extensions.learning import template_learning
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
 from crawler.items import Article, ListingPage
@@ -118,7 +120,8 @@ class ArchivePipeline:
     - ``ARCHIVE_GZIP`` (default ``False``): gzip the shards (``.jsonl.gz``).
     - ``WARC_ENABLED`` (default ``True``): store each archived article's HTTP exchange (its
       ``Article.capture``, see ``crawler.middlewares.capture``) in the run folder's
-      ``capture-NNNNN.warc.gz`` files, and point to it from the record's ``warc`` field.
+      ``capture-NNNNN.warc.gz`` files, and point to it from the record's ``warc`` field; an
+      article page dropped for what it lacks is stored too, with no record pointing to it.
     - ``WARC_MAX_BYTES`` (default 1 GiB): size from which a new WARC file is started.
     - ``BOT_CONTACT``: named as the operator in each WARC file's ``warcinfo`` record.
 
@@ -175,6 +178,7 @@ class ArchivePipeline:
         # The finish reason only exists in this signal, which Scrapy sends after every
         # pipeline's close_spider: the data files are finished there.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     @property
@@ -237,6 +241,22 @@ class ArchivePipeline:
         if self.folder.captures:
             item.warc = self.folder.capture(item.capture).to_dict()
         item.capture = None  # the bytes are stored: do not keep them with the item
+
+    def item_dropped(self, item: Any, response: Any, exception: Exception) -> None:
+        """An article page dropped for what it lacks (a contract violation, a field it lost)
+        keeps its capture, no record pointing to it: a template learned later reads it again
+        offline (``scrapy template learn --from-run``, ``scrapy reparse``)."""
+        if not isinstance(item, Article) or item.capture is None:
+            return
+        if not isinstance(exception, Degraded) and violation(item.to_record()) is None:
+            return  # unchanged, a duplicate: the archive has it
+        if self.folder is None or not self.folder.captures or self._failure is not None:
+            return
+        try:
+            self.folder.capture(item.capture)
+        except OSError as exc:
+            self._fail(exc)
+        item.capture = None
 
     def _fail(self, error: OSError) -> None:
         """Stop the crawl on a write error (disk full, permissions): the shard in progress is
