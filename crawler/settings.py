@@ -216,9 +216,17 @@ ARCHIVE_GZIP = False
 # crawler.extensions.index.SearchIndexExtension: <ARCHIVE_DIR>/index.sqlite, the full-text
 # index `scrapy search` and Datasette read, updated at the end of every run (docs/search.md).
 SEARCH_INDEX_ENABLED = True
-# Raw captures: each archived article's request and response in the run's WARC files.
+# Raw captures: each archived article's request and response in the run's WARC files, and
+# the listing pages (home, categories) a replay links to (crawler.middlewares.capture).
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1 << 30
+# The site spider also fetches, once per run, the stylesheets and images on the site's own host
+# that its archived and listing pages load, so a replay shows them styled. A page or requisite
+# whose bytes the archive holds already is written as a revisit record (docs/replay.md).
+WARC_PAGE_REQUISITES = True
+# scrapy replay: the folder of pywb's wb-manager and wayback. "": the checkout's .venv-pywb/bin
+# (`make pywb` builds it: pywb pins a redis-py the crawler cannot share), else the PATH.
+REPLAY_PYWB_BIN = ""
 
 # --- Progress ---------------------------------------------------------------------------------
 # crawler.extensions.progress.CrawlProgress: a crawl's progress line (pages, articles, failures,
