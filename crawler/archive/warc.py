@@ -3,9 +3,9 @@
 Each run folder gets ``capture-00001.warc.gz``, ``capture-00002...``, rotated by size. A file
 opens with a ``warcinfo`` record; each archived page, and each listing page and requisite kept
 for replay, adds a ``request`` and a ``response`` record, each its own gzip member, so a reader
-can seek to any record by its offset. A kept page whose payload the archive holds already adds
-one ``revisit`` record instead (profile identical-payload-digest; ``crawler.archive.payloads``). As with
-shards, a file is written as ``.open`` and published under its final name when complete;
+can seek to any record by its offset. A kept page whose payload the archive holds already
+adds one ``revisit`` record instead (identical-payload-digest; ``crawler.archive.payloads``).
+As with shards, a file is written as ``.open`` and published under its final name when complete;
 every record reaches the kernel before the article line that points to it, so after a kill
 the complete records of the ``.open`` file are all a resume needs (``recover_open_warc``).
 
