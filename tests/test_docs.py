@@ -27,11 +27,11 @@ console scripts such as ``evergreen-extract`` import its ``crawler``, not an ins
 ``~/.scrapy.cfg`` or ``~/.scrapyd.conf``), and no proxy for loopback.
 
 Ports: the pages serve the sample site on 8765, Redis on 6379, Scrapyd on 6800, Datasette
-on 8001 and pywb (``scrapy replay``) on 8090, and name 8766 where nothing listens. Each page's session gets free ports instead,
-written into its commands, their shown output and the copied ``scrapy.cfg`` (Scrapyd's deploy
-target); ``SCRAPYD_HTTP_PORT`` gives Scrapyd its own. After a command started with ``&`` that
-serves one of them (``SERVES``), the session waits until the port accepts connections: a
-reader types more slowly than a server starts.
+on 8001 and pywb (``scrapy replay``) on 8090, and name 8766 where nothing listens. Each page's
+session gets free ports instead, written into its commands, their shown output and the copied
+``scrapy.cfg`` (Scrapyd's deploy target); ``SCRAPYD_HTTP_PORT`` gives Scrapyd its own. After a
+command started with ``&`` that serves one of them (``SERVES``), the session waits until the
+port accepts connections: a reader types more slowly than a server starts.
 
 ``make``: every target creates ``.venv`` and installs from PyPI, and ``make test`` is this
 suite, so a ``make`` command runs as ``make -n`` (the target exists and its recipe expands).

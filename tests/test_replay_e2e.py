@@ -263,3 +263,11 @@ def test_a_category_page_replays_with_its_cards(
     assert text_of(document, "//h1[@class='category-title']") == "Film history"
     assert document.xpath("count(//li[@class='article-card'])") == 12
     only_replay_requests(tmp_path / "dom.json", replay)
+
+
+def test_a_reparse_reads_the_article_captures_only(crawled: Crawled) -> None:
+    # Last in the module: it adds a reparse folder beside the runs.
+    first = find_archive(crawled.archive).runs[0]
+    result = scrapy("reparse", str(first))
+    assert result.returncode == 0, result.stderr
+    assert "240 article records reparsed: 240 identical" in result.stdout + result.stderr
