@@ -7,9 +7,14 @@ BASE_STAMP := $(VENV)/.installed-base
 TEST_STAMP := $(VENV)/.installed-test
 FUZZ_STAMP := $(VENV)/.installed-fuzz
 BENCH_STAMP := $(VENV)/.installed-bench
+# pywb (scrapy replay) has a virtualenv of its own: it pins redis==2.10.6, which the crawler's
+# Redis backend (redis-py 8) cannot share. scrapy replay finds it here (REPLAY_PYWB_BIN).
+PYWB_VENV := .venv-pywb
+PYWB_SPEC := pywb>=2.10,<2.11
+PYWB_STAMP := $(PYWB_VENV)/.installed
 FUZZ_RUNS ?= 20000
 
-.PHONY: demo test lint fuzz bench redis-server chromium sample-site clean
+.PHONY: demo test lint fuzz bench redis-server chromium pywb sample-site clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,6 +36,15 @@ $(BENCH_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $(BASE_STAMP) $(TEST_STAMP) $@
 
+$(PYWB_STAMP): Makefile
+	$(PYTHON) -m venv $(PYWB_VENV) || python3 -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/python -m pip install --quiet '$(PYWB_SPEC)'
+	touch $@
+
+# pywb for `scrapy replay` and its test (about 10 s from PyPI).
+pywb: $(PYWB_STAMP)
+
 demo: $(BASE_STAMP)
 	$(PY) -m sample_site.demo
 
@@ -40,7 +54,7 @@ lint: $(TEST_STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 
-test: $(TEST_STAMP) lint
+test: $(TEST_STAMP) $(PYWB_STAMP) lint
 	$(PY) -m pytest
 
 # A fixed number of libFuzzer iterations from a fixed seed; exits non-zero on the first crash.
@@ -76,4 +90,4 @@ sample-site: $(BASE_STAMP)
 	$(PY) tests/fixtures/make_fixtures.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PYWB_VENV) .pytest_cache .mypy_cache .ruff_cache

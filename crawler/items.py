@@ -30,6 +30,17 @@ class Capture:
     fetched_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class PageCapture:
+    """A response kept for replay that no record points to: a listing page (the home page, a
+    category page) or a requisite (a stylesheet or image an archived page loads), by the
+    ``purpose`` its request was made for. The archive stores it as WARC records, or as a
+    ``revisit`` record when its payload is the one the archive captured before."""
+
+    capture: Capture = field(repr=False)
+    purpose: str
+
+
 @dataclass(slots=True)
 class Block:
     kind: BlockKind

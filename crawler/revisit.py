@@ -44,6 +44,8 @@ PURPOSES: tuple[str, ...] = (
     "due",
     "trust_sample",
     "verify_removal",
+    # A stylesheet or image an archived page loads, kept for replay (WARC_PAGE_REQUISITES).
+    "requisite",
     "other",
 )
 

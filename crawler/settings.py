@@ -224,9 +224,17 @@ SEARCH_INDEX_ENABLED = True
 # crawl (the first run, or an index to rebuild) keeps in memory. `scrapy index` takes 64 MiB:
 # a fifth faster, but it would make that build the peak of the crawl's RSS.
 SEARCH_INDEX_BUILD_MEMORY = 4 << 20
-# Raw captures: each archived article's request and response in the run's WARC files.
+# Raw captures: each archived article's request and response in the run's WARC files, and
+# the listing pages (home, categories) a replay links to (crawler.middlewares.capture).
 WARC_ENABLED = True
 WARC_MAX_BYTES = 1 << 30
+# The site spider also fetches, once per run, the stylesheets and images on the site's own host
+# that its archived and listing pages load, so a replay shows them styled. A page or requisite
+# whose bytes the archive holds already is written as a revisit record (docs/replay.md).
+WARC_PAGE_REQUISITES = True
+# scrapy replay: the folder of pywb's wb-manager and wayback. "": the checkout's .venv-pywb/bin
+# (`make pywb` builds it: pywb pins a redis-py the crawler cannot share), else the PATH.
+REPLAY_PYWB_BIN = ""
 
 # --- Progress ---------------------------------------------------------------------------------
 # crawler.extensions.progress.CrawlProgress: a crawl's progress line (pages, articles, failures,

@@ -69,6 +69,11 @@ RUN_DIR_KEY = "archive/run_dir"
 FAILED_KEY = "archive/failed"
 DROPPED_AFTER_FAILURE_KEY = "archive/dropped_after_failure"
 
+#: Pages and requisites kept for replay with no record pointing at them, by purpose
+#: (``listing``, ``requisite``), and how many of those were revisit records.
+KEPT_PREFIX = "warc/kept/"
+REVISITS_KEY = "warc/revisits"
+
 # --- extensions.state ---
 RESUMED_KEY = "state/resumed"
 RECOVERED_KEY = "state/recovered_records"
@@ -96,6 +101,10 @@ LISTING_STOPPED_KEY = "listing/stopped_at_known"
 #: Article entries of the sitemaps read by this process (an article two sitemaps list counts
 #: twice): how many articles the crawl's progress line expects.
 SITEMAP_LISTED_KEY = "sitemap/articles_listed"
+
+#: Requisites (stylesheets, images) that could not be fetched, by status or error: not
+#: pages, so not among ``pages/failed/``.
+REQUISITE_FAILED_PREFIX = "warc/requisite_failed/"
 
 # --- spiders.base ---
 WRONG_SITE_KEY = "state/wrong_site"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sample_site import oracle, render
+from sample_site.assets import STATIC
 from sample_site.build import DEFAULT_ARTICLES, DEFAULT_LONG_BODY, build_site
 from sample_site.model import Article, Site
 from sample_site.readme import readme
@@ -56,6 +57,7 @@ def routes(site: Site) -> dict[str, Any]:
         "legacy_charset_files": sorted(
             article_file(a) for a in site.articles if a.encoding != "utf-8"
         ),
+        "static": {path: {"file": file, "type": kind} for path, (file, kind, _) in STATIC.items()},
     }
 
 
@@ -75,6 +77,8 @@ def write_site(site: Site, out: Path) -> None:
         for number in range(1, len(listing.pages) + 1):
             name = f"category/{listing.category.slug}-{number}.html"
             _write(pages / name, render.category_page(listing, number, categories))
+    for file, _, data in STATIC.values():
+        _write(pages / file, data)
     _write(pages / "routes.json", dump_json(routes(site)))
 
     expected = out / "expected"

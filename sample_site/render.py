@@ -16,6 +16,8 @@ from sample_site.model import Article, Card, Category, HomeLink, Listing, Relate
 from sample_site.placeholders import ORIGIN
 
 SITE_NAME = "Evergreen"
+#: Every page's stylesheet (``sample_site.assets``), as the specimen article links it.
+STYLESHEET = '<link rel="stylesheet" href="/static/site.css">'
 FOOTER = (
     '<footer class="site-footer"><ul><li><a href="/about.php">About</a></li>'
     '<li><a href="/privacy.php">Privacy</a></li><li><a href="/contact.php">Contact</a></li>'
@@ -89,7 +91,7 @@ def _head(article: Article) -> str:
         ld["mainEntityOfPage"] = url
     lines += [
         f'<script type="application/ld+json">{_json_ld(ld)}</script>',
-        '<link rel="stylesheet" href="/static/site.css">',
+        STYLESHEET,
         '<script async src="/static/ads.js"></script>',
     ]
     return "<head>\n" + "\n".join(lines) + "\n</head>"
@@ -221,6 +223,7 @@ def category_page(listing: Listing, number: int, categories: tuple[Category, ...
         f"<title>{text(category.name)} | {SITE_NAME}</title>",
         f'<link rel="canonical" href="{attr(canonical)}">',
         f'<meta name="description" content="Articles in {attr(category.name)}">',
+        STYLESHEET,
         "</head>",
         '<body class="page-category">',
         header(categories),
@@ -249,7 +252,7 @@ def home_page(
         "<!DOCTYPE html>",
         '<html lang="en">',
         f'<head><meta charset="utf-8"><title>{SITE_NAME} - essays on film and culture</title>',
-        f'<link rel="canonical" href="{ORIGIN}/"></head>',
+        f'<link rel="canonical" href="{ORIGIN}/">{STYLESHEET}</head>',
         '<body class="page-home">',
         header(categories),
         '<main id="content">',

@@ -134,6 +134,11 @@ class Router:
         self.not_found: frozenset[str] = frozenset(self.routes["not_found_ids"])
         self.flaky: frozenset[str] = frozenset(self.routes["flaky_ids"])
         self.legacy: frozenset[str] = frozenset(self.routes["legacy_charset_files"])
+        #: URL path -> (file, Content-Type): the stylesheet and images pages link.
+        self.static: dict[str, tuple[str, str]] = {
+            path: (entry["file"], entry["type"])
+            for path, entry in self.routes.get("static", {}).items()
+        }
         self.disallowed: dict[str, str] = {}
         self.disallowed_any_query: dict[str, str] = {}
         for rule in self.routes["disallowed"]:
@@ -199,6 +204,8 @@ class Router:
             return self._file(self.disallowed[key])
         if path in self.disallowed_any_query:
             return self._file(self.disallowed_any_query[path])
+        if path in self.static:
+            return self._file(*self.static[path])
         if path == "/":
             return self._file(self.routes["home"])
         if path == "/robots.txt":

@@ -26,12 +26,12 @@ console scripts such as ``evergreen-extract`` import its ``crawler``, not an ins
 ``SCRAPY_SETTINGS_MODULE=crawler.settings``, ``HOME`` inside the folder (no user's
 ``~/.scrapy.cfg`` or ``~/.scrapyd.conf``), and no proxy for loopback.
 
-Ports: the pages serve the sample site on 8765, Redis on 6379, Scrapyd on 6800 and Datasette
-on 8001, and name 8766 where nothing listens. Each page's session gets free ports instead,
-written into its commands, their shown output and the copied ``scrapy.cfg`` (Scrapyd's deploy
-target); ``SCRAPYD_HTTP_PORT`` gives Scrapyd its own. After a command started with ``&`` that
-serves one of them (``SERVES``), the session waits until the port accepts connections: a
-reader types more slowly than a server starts.
+Ports: the pages serve the sample site on 8765, Redis on 6379, Scrapyd on 6800, Datasette
+on 8001 and pywb (``scrapy replay``) on 8090, and name 8766 where nothing listens. Each page's
+session gets free ports instead, written into its commands, their shown output and the copied
+``scrapy.cfg`` (Scrapyd's deploy target); ``SCRAPYD_HTTP_PORT`` gives Scrapyd its own. After a
+command started with ``&`` that serves one of them (``SERVES``), the session waits until the
+port accepts connections: a reader types more slowly than a server starts.
 
 ``make``: every target creates ``.venv`` and installs from PyPI, and ``make test`` is this
 suite, so a ``make`` command runs as ``make -n`` (the target exists and its recipe expands).
@@ -74,10 +74,16 @@ NOT_RUN = {
     ),
 }
 #: The ports the pages use, each replaced by a free one per page: the sample site, a port
-#: nothing listens on, Redis, Scrapyd, Datasette.
-DOC_PORTS = ("8765", "8766", "6379", "6800", "8001")
+#: nothing listens on, Redis, Scrapyd, Datasette, pywb.
+DOC_PORTS = ("8765", "8766", "6379", "6800", "8001", "8090")
 #: Programs that, started with ``&``, serve a port the next command needs.
-SERVES = {"sample_site": "8765", "redis-server": "6379", "scrapyd": "6800", "datasette": "8001"}
+SERVES = {
+    "sample_site": "8765",
+    "redis-server": "6379",
+    "scrapyd": "6800",
+    "datasette": "8001",
+    "scrapy replay": "8090",
+}
 #: Not linked into a page's folder: the checkout's own data, tests and build leftovers.
 NOT_LINKED = {"data", "tests", "build", "__pycache__"}
 COMMAND_TIMEOUT = 120.0

@@ -20,6 +20,7 @@ from typing import Any, Self
 from crawler.archive.atomic import atomic_write, fsync_dir
 from crawler.archive.categories import CATEGORIES_FILE, write_categories
 from crawler.archive.manifest import MANIFEST_FILE, Manifest, write_manifest
+from crawler.archive.payloads import PayloadStore, Stored, payload_digest
 from crawler.archive.recover import completed_shards, describe, recover_open_shards, run_records
 from crawler.archive.shards import DataFile, ShardWriter
 from crawler.archive.warc import (
@@ -28,6 +29,7 @@ from crawler.archive.warc import (
     completed_warcs,
     describe_warc,
     recover_open_warcs,
+    warc_date,
 )
 from crawler.coverage import Coverage
 from crawler.items import Capture, Category
@@ -95,6 +97,7 @@ class RunFolder:
         self.recovered: tuple[Path, ...] = tuple(recovered)
         self._shards: ShardWriter | None = None
         self._warcs: WarcWriter | None = None
+        self._payloads: PayloadStore | None = None
         self._categories: DataFile | None = None
 
     @classmethod
@@ -144,8 +147,12 @@ class RunFolder:
         gzip: bool,
         warc_max_bytes: int | None = None,
         operator: str = "",
+        payloads: PayloadStore | None = None,
     ) -> None:
-        """Start the writers of the folder's shards and (with ``warc_max_bytes``) WARC files."""
+        """Start the writers of the folder's shards and (with ``warc_max_bytes``) WARC files.
+        ``payloads``: the archive's captured payloads, which make a capture of bytes stored
+        before a ``revisit`` record (:meth:`keep`); without it every capture is stored."""
+        self._payloads = payloads
         self._shards = ShardWriter(
             self.path, max_records=shard_items, gzip=gzip, existing=self.existing_shards
         )
@@ -167,9 +174,34 @@ class RunFolder:
 
     def capture(self, capture: Capture) -> WarcPointer:
         """Store an HTTP exchange, before the record that points to it."""
+        digest = payload_digest(capture.body)
+        pointer = self._warc_writer().write(capture, digest)
+        self._remember(capture, digest, pointer)
+        return pointer
+
+    def keep(self, capture: Capture) -> bool:
+        """Store an HTTP exchange no record points to (a listing page, a stylesheet, an
+        image), for replay: as a ``revisit`` record when the archive's latest capture of its
+        URL has the same payload, else in full. Returns whether it was a revisit."""
+        writer = self._warc_writer()
+        digest = payload_digest(capture.body)
+        stored = self._payloads.get(capture.url) if self._payloads is not None else None
+        if stored is not None and stored.digest == digest:
+            writer.write_revisit(capture, digest, (stored.url, stored.date, stored.record_id))
+            return True
+        self._remember(capture, digest, writer.write(capture, digest))
+        return False
+
+    def _warc_writer(self) -> WarcWriter:
         if self._warcs is None:
             raise RuntimeError(f"{self.path}: no WARC writer")
-        return self._warcs.write(capture)
+        return self._warcs
+
+    def _remember(self, capture: Capture, digest: str, pointer: WarcPointer) -> None:
+        if self._payloads is not None:
+            self._payloads.remember(
+                Stored(capture.url, digest, warc_date(capture), pointer.record_id)
+            )
 
     def link_warcs(self, source: Path, files: Iterable[DataFile]) -> None:
         """Make another finished folder's WARC files part of this one (reparse keeps the

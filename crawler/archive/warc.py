@@ -1,9 +1,11 @@
 """Raw captures: the HTTP exchanges the archived records were extracted from, as WARC files.
 
 Each run folder gets ``capture-00001.warc.gz``, ``capture-00002...``, rotated by size. A file
-opens with a ``warcinfo`` record; each archived page adds a ``request`` and a ``response``
-record, each its own gzip member, so a reader can seek to any record by its offset. As with
-shards, a file is written as ``.open`` and published under its final name when complete;
+opens with a ``warcinfo`` record; each archived page, and each listing page and requisite kept
+for replay, adds a ``request`` and a ``response`` record, each its own gzip member, so a reader
+can seek to any record by its offset. A kept page whose payload the archive holds already
+adds one ``revisit`` record instead (identical-payload-digest; ``crawler.archive.payloads``).
+As with shards, a file is written as ``.open`` and published under its final name when complete;
 every record reaches the kernel before the article line that points to it, so after a kill
 the complete records of the ``.open`` file are all a resume needs (``recover_open_warc``).
 
@@ -144,25 +146,21 @@ class WarcWriter:
             self._current.append(_member(record, self._builder, self._buffer))
         return self._current
 
-    def write(self, capture: Capture) -> WarcPointer:
-        """Append ``capture``'s response and request records; return the response's place."""
+    def write(self, capture: Capture, digest: str | None = None) -> WarcPointer:
+        """Append ``capture``'s response and request records; return the response's place.
+        ``digest``: the body's ``WARC-Payload-Digest``, when the caller has it already."""
         current = self._open()
-        date = datetime_to_iso_date(to_utc(capture.fetched_at))
-        headers = [
-            (name, value)
-            for name, value in capture.headers
-            if name.lower() not in _TRANSFER_HEADERS
-        ]
-        headers.append(("Content-Length", str(len(capture.body))))
+        date = warc_date(capture)
+        warc_headers = {"WARC-Date": date}
+        if digest is not None:
+            warc_headers["WARC-Payload-Digest"] = digest
         response = self._builder.create_warc_record(
             capture.url,
             "response",
             payload=BytesIO(capture.body),
             length=len(capture.body),
-            http_headers=StatusAndHeaders(
-                f"{capture.status} {capture.reason}".strip(), headers, protocol="HTTP/1.1"
-            ),
-            warc_headers_dict={"WARC-Date": date},
+            http_headers=_http_headers(capture),
+            warc_headers_dict=warc_headers,
         )
         record_id = str(response.rec_headers.get_header("WARC-Record-ID"))
         offset = current.append(_member(response, self._builder, self._buffer))
@@ -179,6 +177,28 @@ class WarcWriter:
         current.append(_member(request, self._builder, self._buffer))
         return WarcPointer(current.final.name, offset, record_id)
 
+    def write_revisit(
+        self, capture: Capture, digest: str, refers_to: tuple[str, str, str]
+    ) -> WarcPointer:
+        """Append a ``revisit`` record (profile identical-payload-digest) for ``capture``,
+        whose payload (``digest``) a record stored before holds: ``refers_to`` is that
+        record's target URI, date and record id. Only the HTTP headers are stored, and no
+        request record: a replay takes the payload from the record referred to."""
+        current = self._open()
+        uri, date, record_id = refers_to
+        revisit = self._builder.create_revisit_record(
+            capture.url,
+            digest,
+            uri,
+            date,
+            http_headers=_http_headers(capture),
+            warc_headers_dict={"WARC-Date": warc_date(capture), "WARC-Refers-To": record_id},
+        )
+        offset = current.append(_member(revisit, self._builder, self._buffer))
+        return WarcPointer(
+            current.final.name, offset, str(revisit.rec_headers.get_header("WARC-Record-ID"))
+        )
+
     def close(self) -> None:
         """Publish the file in progress, if any."""
         if self._current is not None:
@@ -190,6 +210,22 @@ class WarcWriter:
         if self._current is not None:
             self._current.abandon()
             self._current = None
+
+
+def warc_date(capture: Capture) -> str:
+    """The ``WARC-Date`` of ``capture``'s records: when it was fetched."""
+    return str(datetime_to_iso_date(to_utc(capture.fetched_at)))
+
+
+def _http_headers(capture: Capture) -> StatusAndHeaders:
+    """The response's status line and headers as stored: those of the decoded body."""
+    headers = [
+        (name, value) for name, value in capture.headers if name.lower() not in _TRANSFER_HEADERS
+    ]
+    headers.append(("Content-Length", str(len(capture.body))))
+    return StatusAndHeaders(
+        f"{capture.status} {capture.reason}".strip(), headers, protocol="HTTP/1.1"
+    )
 
 
 def _target(url: str) -> str:

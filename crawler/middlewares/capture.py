@@ -1,4 +1,5 @@
-"""Keep the HTTP exchange with each article item, for the archive's WARC files."""
+"""Keep the HTTP exchange with each article item, and the listing pages and requisites a replay
+needs, for the archive's WARC files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 
 from crawler.clock import utc_now
-from crawler.items import Article, Capture
+from crawler.items import Article, Capture, PageCapture
+from crawler.middlewares.purpose import purpose_of
+
+#: Purposes of the responses kept with no record pointing at them: what a replayed article
+#: links to (the home page, category pages) and loads (stylesheets, images).
+KEPT_PURPOSES = frozenset({"listing", "requisite"})
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,6 +57,11 @@ class CaptureMiddleware:
     response object. Articles that turn out unchanged or duplicate are dropped before the
     archive, with their capture.
 
+    A response whose request was made for a listing (the home page, a category page) or a
+    requisite (``KEPT_PURPOSES``) and that answered 200 gives a ``PageCapture`` item first,
+    which the archive stores for replay (a ``revisit`` record when its bytes were captured
+    before).
+
     Settings: ``WARC_ENABLED`` (default ``True``); ``False`` switches raw capture off.
     """
 
@@ -65,9 +76,17 @@ class CaptureMiddleware:
             output.capture = capture_of(response)
         return output
 
+    def _kept(self, response: Response | None) -> Iterable[PageCapture]:
+        if response is None or response.status != 200 or response.request is None:
+            return
+        purpose = purpose_of(response.request)
+        if purpose in KEPT_PURPOSES:
+            yield PageCapture(capture=capture_of(response), purpose=purpose)
+
     def process_spider_output(
         self, response: Response | None, result: Iterable[Any], spider: Spider | None = None
     ) -> Iterable[Any]:
+        yield from self._kept(response)
         for output in result:
             yield self._attach(response, output)
 
@@ -77,5 +96,7 @@ class CaptureMiddleware:
         result: AsyncIterator[Any],
         spider: Spider | None = None,
     ) -> AsyncIterator[Any]:
+        for kept in self._kept(response):
+            yield kept
         async for output in result:
             yield self._attach(response, output)

@@ -122,3 +122,23 @@ class Page:
             if url is not None and url not in seen:
                 seen.add(url)
                 yield url
+
+    def requisites(self) -> Iterator[str]:
+        """The stylesheets and images the page shows itself with, as a browser loads them
+        (``link rel=stylesheet``, ``img src`` outside ``noscript``), each once, in document
+        order; canonical, on the page's site only. What replaying the page needs besides it.
+        """
+        seen: set[str] = set()
+        for element in self.root.iter("link", "img"):
+            if element.tag == "link":
+                if "stylesheet" not in (element.get("rel") or "").lower().split():
+                    continue
+                href = element.get("href")
+            elif any(parent.tag == "noscript" for parent in element.iterancestors()):
+                continue  # a browser running scripts never loads it
+            else:
+                href = element.get("src")
+            url = self.link(href)
+            if url is not None and url not in seen and self.is_on_site(url):
+                seen.add(url)
+                yield url

@@ -15,6 +15,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive.categories import merge_category_pages
 from crawler.archive.manifest import Counts, Manifest
+from crawler.archive.payloads import PayloadStore
 from crawler.archive.rundir import run_dir_name
 from crawler.archive.runfolder import RunFolder
 from crawler.archive.shards import DataFile
@@ -24,7 +25,7 @@ from crawler.coverage import Coverage
 from crawler.extensions.degraded import Degraded
 from crawler.extensions.learning import template_learning
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
-from crawler.items import Article, ListingPage
+from crawler.items import Article, ListingPage, PageCapture
 from crawler.pipelines.records import (
     archive_record,
     category_page,
@@ -40,7 +41,9 @@ from crawler.stats import (
     DROPPED_AFTER_FAILURE_KEY,
     FAILED_KEY,
     FRESHNESS_KEY,
+    KEPT_PREFIX,
     REQUESTS_PREFIX,
+    REVISITS_KEY,
     RUN_DIR_KEY,
     TEMPLATE_KEY,
     TRUST_KEY,
@@ -122,10 +125,14 @@ class ArchivePipeline:
       ``Article.capture``, see ``crawler.middlewares.capture``) in the run folder's
       ``capture-NNNNN.warc.gz`` files, and point to it from the record's ``warc`` field; an
       article page dropped for what it lacks is stored too, with no record pointing to it.
+      Listing pages and requisites (``PageCapture`` items) are stored too, with no record
+      pointing at them, as ``revisit`` records when ``<ARCHIVE_DIR>/payloads.sqlite``
+      (``crawler.archive.payloads``) says the archive holds their bytes already.
     - ``WARC_MAX_BYTES`` (default 1 GiB): size from which a new WARC file is started.
     - ``BOT_CONTACT``: named as the operator in each WARC file's ``warcinfo`` record.
 
-    Stats set: ``archive/articles_written``, ``archive/categories_written``, ``archive/run_dir``.
+    Stats set: ``archive/articles_written``, ``archive/categories_written``, ``archive/run_dir``,
+    ``warc/kept/<purpose>`` and ``warc/revisits``.
     Stats read for the manifest: ``articles/*``, ``validate/dropped/*``, ``dedup/duplicate_url``,
     ``dedup/duplicate_content``, ``pages/failed/*``, ``coverage/*``, ``alarms``.
     """
@@ -152,6 +159,7 @@ class ArchivePipeline:
         self.run_state = run_state
         self.clock = clock
         self.folder: RunFolder | None = None
+        self._payloads: PayloadStore | None = None
         self._started_at: datetime | None = None
         self.warc_max_bytes = warc_max_bytes
         self.operator = operator
@@ -206,11 +214,14 @@ class ArchivePipeline:
             self.folder = RunFolder.create(self.root, name)
             if run_state is not None:
                 run_state.set_run_dir(self.folder.path)
+        if self.warc_max_bytes is not None:
+            self._payloads = PayloadStore(self.root)
         self.folder.open_writers(
             shard_items=self.shard_items,
             gzip=self.gzip,
             warc_max_bytes=self.warc_max_bytes,
             operator=self.operator,
+            payloads=self._payloads,
         )
         self.stats.set_value(RUN_DIR_KEY, str(self.folder.path))
 
@@ -231,7 +242,23 @@ class ArchivePipeline:
                 self.stats.inc_value(WRITTEN_KEY)
         elif is_category_page(item):
             self._category_pages.add_category_page(category_page(item))
+        elif isinstance(item, PageCapture):
+            self._keep(item)
+            raise DropItem("kept for replay", log_level="DEBUG")
         return item
+
+    def _keep(self, item: PageCapture) -> None:
+        """Store a listing page or requisite for replay (no record points to it)."""
+        if self.folder is None or not self.folder.captures or self._failure is not None:
+            return
+        try:
+            revisit = self.folder.keep(item.capture)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self.stats.inc_value(KEPT_PREFIX + item.purpose)
+        if revisit:
+            self.stats.inc_value(REVISITS_KEY)
 
     def _capture(self, item: Any) -> None:
         """Store the item's HTTP exchange, before the record that points to it."""
@@ -274,6 +301,9 @@ class ArchivePipeline:
             deferred_from_coro(engine.close_spider_async(reason=FAILED_REASON))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._payloads is not None:
+            self._payloads.close()
+            self._payloads = None
         folder = self.folder
         if folder is None or self._started_at is None or self._failure is not None:
             return

@@ -8,22 +8,25 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
 
 from crawler import urls
 from crawler.archive.categories import first_page_url
 from crawler.cache import BoundedCache
 from crawler.extensions.revisit import RevisitPolicy, revisit_policy
 from crawler.extensions.state import CrawlStateExtension, crawl_state_extension
-from crawler.middlewares.purpose import PURPOSE_META, purpose_of_url
+from crawler.middlewares.purpose import PURPOSE_META, purpose_of, purpose_of_url
 from crawler.pages import ArticlePage, CategoryPage, Page
 from crawler.pipelines.version import header
 from crawler.spiders.base import ArchiveSpider, SpiderArgumentError
 from crawler.spiders.scope import SiteScope
 from crawler.state.site import SiteMismatch
-from crawler.stats import SITEMAP_LISTED_KEY
+from crawler.stats import REQUISITE_FAILED_PREFIX, SITEMAP_LISTED_KEY
 
 #: Request priorities: listings first (they discover the most), then articles, then the rest;
 #: sitemap-only articles after linked ones, so of a republished pair the linked copy is met first.
@@ -35,6 +38,7 @@ PRIORITY = {
     "article": 20,
     "sitemap-article": 10,
     "known-article": 5,
+    "requisite": 1,
 }
 
 #: Request meta key: a sitemap's URL as robots.txt or its index named it (the site's name).
@@ -73,6 +77,12 @@ class SiteSpider(ArchiveSpider):
     known pages a run asks for again: a link to a known article is not followed unless its
     check is due or its sitemap lastmod moved, and a category's pagination stops at pages of
     known articles. Every request carries its purpose in ``meta["purpose"]``.
+
+    With ``WARC_ENABLED`` and ``WARC_PAGE_REQUISITES`` (both default on) it also asks, once
+    per run, for the stylesheets and images on the site's host that its article and listing
+    pages load (purpose ``requisite``), for the archive to keep for replay
+    (``crawler.middlewares.capture``). One that fails is counted under
+    ``warc/requisite_failed/<status or error>``, not among the pages failed.
     """
 
     name = "site"
@@ -90,6 +100,11 @@ class SiteSpider(ArchiveSpider):
     @cached_property
     def policy(self) -> RevisitPolicy | None:
         return revisit_policy(self.crawler)
+
+    @cached_property
+    def fetches_requisites(self) -> bool:
+        settings = self.crawler.settings
+        return settings.getbool("WARC_ENABLED") and settings.getbool("WARC_PAGE_REQUISITES")
 
     @cached_property
     def state_extension(self) -> CrawlStateExtension | None:
@@ -213,6 +228,12 @@ class SiteSpider(ArchiveSpider):
             self.scope.add_alias(page.canonical_url)
             if page.named_origin is not None:
                 yield from self._named(page.named_origin)
+        request = response.request
+        if self.fetches_requisites and (
+            isinstance(page, ArticlePage)
+            or (request is not None and purpose_of(request) == "listing")
+        ):
+            yield from self._requisites(page)
         listing: int | None = 0
         category_url = None
         if isinstance(page, ArticlePage):
@@ -240,6 +261,40 @@ class SiteSpider(ArchiveSpider):
             # Only once the request was taken: a link a crawl limit stopped before it (the
             # rest of a page past PAGE_MAX_LINKS is never asked for) is not remembered.
             self._remember(link)
+
+    def _requisites(self, page: Page) -> Iterator[Request]:
+        """What the page loads to show itself, each asked for once a run (the scheduler's
+        seen set; the links memory spares it the same stylesheet on every page)."""
+        for url in page.requisites():
+            if url in self._followed:
+                continue
+            target = self.scope.to_fetch(url)
+            if target is not None:
+                yield Request(
+                    target,
+                    self.parse_requisite,
+                    errback=self.requisite_failed,
+                    priority=PRIORITY["requisite"],
+                    meta={PURPOSE_META: "requisite"},
+                )
+            self._remember(url)
+
+    def parse_requisite(self, response: Response) -> Iterator[Any]:
+        """A stylesheet or image: nothing to follow (the capture middleware keeps it)."""
+        return iter(())
+
+    def requisite_failed(self, failure: Failure) -> None:
+        """Errback of requisites: counted by status or error, and not a page failure."""
+        error = failure.value
+        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
+            return  # robots-forbidden and the like: the middleware that refused counts it
+        reason = (
+            str(error.response.status) if isinstance(error, HttpError) else type(error).__name__
+        )
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(REQUISITE_FAILED_PREFIX + reason)
+        url = getattr(getattr(failure, "request", None), "url", "?")
+        self.logger.info("requisite not kept (%s): %s", reason, url)
 
     @staticmethod
     def _paginates(link: str, kind: str | None, category_url: str) -> bool:

@@ -110,7 +110,7 @@ def test_each_run_s_requests_and_freshness_are_tabled(tmp_path: Path) -> None:
     header, _rule, row = lines[start + 1 : start + 4]
     assert header.split()[:3] == ["run", "requests", "robots"]
     assert row.split() == [
-        "site-20250807T000000Z", "154", "2", "1", "30", "0", "0", "103", "15", "0", "3",
+        "site-20250807T000000Z", "154", "2", "1", "30", "0", "0", "103", "15", "0", "0", "3",
         "7.0", "0", "30", "trusted",
     ]  # fmt: skip
 

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from twisted.python.failure import Failure
 
 import crawler as crawler_package
 from crawler.archive.warc import read_record
 from crawler.coverage import COVERAGE_FIELDS
-from crawler.items import Capture
+from crawler.items import Capture, PageCapture
 from crawler.pipelines.archive import ArchivePipeline
 from crawler.revisit import PURPOSES
 from crawler.schema import SCHEMA_VERSION
@@ -366,3 +367,43 @@ def test_warc_can_be_switched_off(tmp_path: Path) -> None:
     run_dir = run(pipeline, crawler, [article])
     assert not list(run_dir.glob("capture-*"))
     assert manifest_of(run_dir)["warcs"] == []
+
+
+def kept(purpose: str, path: str, body: bytes) -> PageCapture:
+    return PageCapture(
+        capture=Capture(
+            url=f"http://127.0.0.1:8000{path}",
+            method="GET",
+            request_headers=[],
+            status=200,
+            reason="OK",
+            headers=[("Content-Type", "text/css")],
+            body=body,
+            fetched_at=STARTED,
+        ),
+        purpose=purpose,
+    )
+
+
+def test_listings_and_requisites_are_kept_with_no_record_and_then_revisited(
+    tmp_path: Path,
+) -> None:
+    counted = []
+    for run_number in range(2):
+        pipeline, crawler = make_pipeline(tmp_path)
+        pipeline.open_spider()
+        css = kept("requisite", "/static/site.css", b"body {}")
+        home = kept("listing", "/", b"<p>home</p>" if run_number == 0 else b"<p>new</p>")
+        for item in (css, home):
+            with pytest.raises(DropItem, match="kept for replay"):
+                pipeline.process_item(item)
+        send_spider_closed(pipeline, crawler)
+        assert crawler.stats is not None and pipeline.run_dir is not None
+        counted.append(
+            {k: v for k, v in crawler.stats.get_stats().items() if k.startswith("warc/")}
+        )
+        assert not list(pipeline.run_dir.glob("articles-*"))  # no record points to them
+    assert counted[0] == {"warc/kept/requisite": 1, "warc/kept/listing": 1}
+    # The stylesheet unchanged is a revisit; the home page, changed, is stored again.
+    assert counted[1] == {"warc/kept/requisite": 1, "warc/kept/listing": 1, "warc/revisits": 1}
+    assert (tmp_path / "archive" / "payloads.sqlite").exists()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sample_site import server
+from sample_site.assets import STATIC
 from sample_site.expected import DEFAULT_ROOT, site_summary
 from sample_site.placeholders import substitute_bytes
 from sample_site.server import (
@@ -350,3 +351,15 @@ def test_etag_list_with_commas_inside_a_tag_is_split_on_quotes() -> None:
 
 def test_doctests() -> None:
     assert doctest.testmod(server).failed == 0
+
+
+@pytest.mark.parametrize("path", sorted(STATIC))
+def test_the_stylesheet_and_images_are_served_with_their_type(site: SampleSite, path: str) -> None:
+    _, content_type, data = STATIC[path]
+    reply = fetch(site, path)
+    assert (reply.status, reply.headers["content-type"], reply.body) == (200, content_type, data)
+
+
+def test_every_page_links_the_stylesheet(site: SampleSite) -> None:
+    for path in ("/", "/category.php?c=documentary", f"/page.php?p={SUMMARY['archived_ids'][0]}"):
+        assert '<link rel="stylesheet" href="/static/site.css">' in fetch(site, path).text

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from crawler.items import Article, ListingPage
 from crawler.spiders.base import SpiderArgumentError
@@ -160,3 +162,53 @@ def test_a_link_the_consumer_stopped_before_is_not_remembered() -> None:
     output.close()  # a crawl limit stops reading the page's links here
     again = requests(spider.parse(response("home.html", f"{LOCAL}/")))
     assert first_request.url in again
+
+
+def requisite_requests(results: Any) -> list[Request]:
+    return [r for r in results if isinstance(r, Request) and r.meta["purpose"] == "requisite"]
+
+
+def test_an_article_asks_for_its_stylesheets_and_images_on_the_site() -> None:
+    spider = site_spider()
+    found = requisite_requests(
+        spider.parse(response("requisites.html", f"{LOCAL}/page.php?p=0300002"))
+    )
+    assert [r.url for r in found] == [
+        f"{LOCAL}/static/site.css",
+        f"{LOCAL}/static/print.css",
+        f"{LOCAL}/static/stills/still-1.jpg",
+    ]
+    assert {r.callback for r in found} == {spider.parse_requisite}
+
+
+def test_a_requisite_is_asked_for_once_a_run_and_listings_ask_too() -> None:
+    spider = site_spider()
+    list(spider.parse(response("requisites.html", f"{LOCAL}/page.php?p=0300002")))
+    again = spider.parse(response("requisites.html", f"{LOCAL}/page.php?p=0300003"))
+    assert requisite_requests(again) == []
+    home = response("requisites.html", f"{LOCAL}/")
+    assert [r.url for r in requisite_requests(site_spider().parse(home))][:1] == [
+        f"{LOCAL}/static/site.css"
+    ]
+
+
+def test_other_pages_ask_for_no_requisite() -> None:
+    about = response("requisites.html", f"{LOCAL}/about.php")
+    assert requisite_requests(site_spider().parse(about)) == []
+
+
+@pytest.mark.parametrize("setting", ["WARC_PAGE_REQUISITES", "WARC_ENABLED"])
+def test_requisites_can_be_switched_off(setting: str) -> None:
+    spider = make_spider(SiteSpider, {setting: False}, start_url=f"{LOCAL}/")
+    page = response("requisites.html", f"{LOCAL}/page.php?p=0300002")
+    assert requisite_requests(spider.parse(page)) == []
+
+
+def test_a_requisite_that_failed_is_counted_apart_from_pages() -> None:
+    spider = site_spider()
+    url = f"{LOCAL}/static/site.css"
+    gone = HttpError(Response(url, status=404, request=Request(url)))
+    spider.requisite_failed(Failure(gone))  # type: ignore[no-untyped-call]
+    assert spider.crawler.stats is not None
+    assert spider.crawler.stats.get_value("warc/requisite_failed/404") == 1
+    assert spider.crawler.stats.get_value("pages/failed/404") is None
