@@ -19,14 +19,16 @@ from scrapy.http import Headers, HtmlResponse
 from crawler.archive.reader import iter_records
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.warc import Captured, iter_responses, read_record
-from crawler.urls import path_key
+from crawler.urls import page_kind, path_key
 
 
 def dropped_captures(
     run_dir: Path, records: Iterable[dict[str, Any]] | None = None
 ) -> list[Captured]:
-    """The captures no record of the run points to, of pages the run wrote no record for:
-    the last capture of each page, in the order the pages were first captured."""
+    """The captures no record of the run points to, of article pages the run wrote no record
+    for: the last capture of each page, in the order the pages were first captured. The
+    listing pages and requisites kept for replay are captures no record points to as well,
+    and are left out: they never were articles to drop."""
     if records is None:
         records = run_records(completed_shards(run_dir))
     pointed: set[str] = set()
@@ -39,6 +41,8 @@ def dropped_captures(
     found: dict[str, Captured] = {}
     for captured in iter_responses(run_dir):
         key = path_key(captured.url)
+        if page_kind(captured.url) != "article":
+            continue
         if captured.pointer.record_id not in pointed and key not in written:
             found[key] = captured
     return list(found.values())
