@@ -58,6 +58,9 @@ BUSY_TIMEOUT = 300.0
 #: would otherwise peak there, far above the crawl itself. Either way the segments are merged
 #: once at the end (``automerge`` 0, then ``optimize``).
 BUILD_MEMORY = 64 << 20
+#: SQLite's page size for a new index: an article's row (4 KB of body) fits in one page rather
+#: than spilling to overflow pages, and a build takes a fifth less CPU than with 4 KiB pages.
+PAGE_SIZE = 16 << 10
 _DEFAULT_HASHSIZE = 1 << 20
 _DEFAULT_AUTOMERGE = 4
 
@@ -274,6 +277,7 @@ def _build(
             db.execute("PRAGMA journal_mode = OFF")
             db.execute("PRAGMA synchronous = OFF")
             db.execute(f"PRAGMA cache_size = -{max(1, memory >> 10)}")
+            db.execute(f"PRAGMA page_size = {_page_size(target)}")
             db.executescript(SCHEMA)
             # Segments are merged once, by 'optimize' at the end, not as they are written.
             fts_config(db, hashsize=memory, automerge=0)
@@ -298,6 +302,19 @@ def _build(
         raise
     names = tuple(run.path.name for run in runs)
     return IndexUpdate(target, names, articles, removed, count, True, time.monotonic() - started)
+
+
+def _page_size(target: Path) -> int:
+    """The page size to build ``target`` with: ``PAGE_SIZE``, or that of the index it replaces,
+    which readers may hold open (SQLite's backup into a database in WAL mode cannot change its
+    page size): delete it to build it with ``PAGE_SIZE``."""
+    if not target.exists() or not target.stat().st_size:
+        return PAGE_SIZE
+    db = connect(target)
+    try:
+        return int(db.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        db.close()
 
 
 def _install(tmp: Path, target: Path) -> None:
