@@ -27,8 +27,7 @@ Concurrency. The file is in WAL mode: searches read while a crawl writes. Writer
 every run, of every worker of a distributed crawl, and ``scrapy index``) take an advisory lock
 on the archive folder (``flock``), then SQLite's write lock (``BEGIN IMMEDIATE``, waiting up
 to ``BUSY_TIMEOUT`` seconds for another program's writer). A full build is written
-to a temporary file first (its FTS table filled on a second core, in a file of its own:
-``crawler.archive.index_fts``), then renamed into place (or, over an index that readers may hold
+to a temporary file first, then renamed into place (or, over an index that readers may hold
 open, copied in with SQLite's backup API: a rename under an open WAL database would pair the
 new file with the old one's ``-wal``).
 """
@@ -54,8 +53,7 @@ INDEX_FILE = "index.sqlite"
 #: Seconds a writer waits for another (a catch-up of a large archive can take a minute).
 BUSY_TIMEOUT = 300.0
 #: A full build keeps up to this many bytes of terms in memory before writing them out
-#: (FTS5's ``hashsize``, 1 MiB by default) and a page cache as large (half for the index, half
-#: for the FTS table's own file, ``crawler.archive.index_fts``): a fifth less CPU than
+#: (FTS5's ``hashsize``, 1 MiB by default) and a page cache as large: a fifth less CPU than
 #: 4 MiB, for about 150 MiB more RSS on 30,000 articles. Builds in a command take it; the end of
 #: a crawl passes its own, smaller budget (``SEARCH_INDEX_BUILD_MEMORY``), since a first run
 #: would otherwise peak there, far above the crawl itself. Either way the segments are merged
