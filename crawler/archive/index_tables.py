@@ -4,14 +4,14 @@ them. No Scrapy needed.
 An article's row is the version of it that ``crawler.archive.iter_records`` would pick, by
 ``position``, a string that sorts as the reader orders records (run start, run folder, shard,
 line), and a removal read after that version takes the row out. The FTS table is kept in step
-here, not by triggers (``FtsChanges``).
+here, not by triggers (``_FtsChanges``).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from crawler.archive.reader import ARTICLE, REMOVED, StoredRun, article_key
@@ -61,7 +61,7 @@ CREATE VIRTUAL TABLE articles_fts USING fts5 (
 INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', '{RANK}');
 """
 _FTS_NAMES = ", ".join(_FTS_COLUMNS)
-FTS_INSERT = f"INSERT INTO articles_fts (rowid, {_FTS_NAMES}) VALUES (?, ?, ?, ?)"
+_FTS_INSERT = f"INSERT INTO articles_fts (rowid, {_FTS_NAMES}) VALUES (?, ?, ?, ?)"
 _FTS_DELETE = (
     f"INSERT INTO articles_fts (articles_fts, rowid, {_FTS_NAMES}) VALUES ('delete', ?, ?, ?, ?)"
 )
@@ -105,61 +105,39 @@ def _order(version: Any, fetched_at: Any, position: str) -> tuple[int, str, str,
     return (int(version or 0), position[:17], str(fetched_at or ""), position)
 
 
-#: Where FTS statements go: ``sqlite3.Connection.executemany`` of the index itself, or of a
-#: build's writer (``crawler.archive.index_fts``).
-Execute = Callable[[str, Iterable[tuple[Any, ...]]], object]
-
-
-class FtsChanges:
+class _FtsChanges:
     """What a run changes in the FTS table, written when the run is applied: the rows taken
     out (with the texts they were indexed with), then the rows put in, each in rowid order.
     FTS5 writes its pending terms out whenever a rowid comes that is not above the last one,
     so an article deleted and inserted again row by row costs a write each (2 ms a row, where
-    in order the run's rows cost 0.1 ms).
+    in order the run's rows cost 0.1 ms)."""
 
-    With ``stream``, a new row above every row streamed goes there at once rather than
-    waiting for the run's end in memory (a build's 700 MB of texts): it is in rowid order."""
-
-    def __init__(
-        self, execute: Execute, stream: Callable[[int, tuple[Any, ...]], None] | None = None
-    ) -> None:
-        self.execute = execute
-        self.stream = stream
-        self.streamed = 0
+    def __init__(self) -> None:
         self.indexed: dict[int, tuple[Any, ...]] = {}
         self.final: dict[int, tuple[Any, ...] | None] = {}
 
     def replace(self, pk: int, old: tuple[Any, ...] | None, new: tuple[Any, ...] | None) -> None:
         """Row ``pk`` held the texts ``old`` (``None``: a new row) and now ``new``
         (``None``: deleted)."""
-        if self.stream is not None and old is None and new is not None and pk > self.streamed:
-            self.streamed = pk
-            self.stream(pk, new)
-            return
         if old is not None and pk not in self.final:
             self.indexed[pk] = old
         self.final[pk] = new
 
-    def write(self) -> None:
-        """Write the run's changes held back, and forget them (the next run's come next)."""
-        self.execute(_FTS_DELETE, [(pk, *self.indexed[pk]) for pk in sorted(self.indexed)])
-        self.execute(
-            FTS_INSERT,
-            [(pk, *texts) for pk, texts in sorted(self.final.items()) if texts is not None],
+    def write(self, db: sqlite3.Connection) -> None:
+        db.executemany(_FTS_DELETE, ((pk, *self.indexed[pk]) for pk in sorted(self.indexed)))
+        db.executemany(
+            _FTS_INSERT,
+            ((pk, *texts) for pk, texts in sorted(self.final.items()) if texts is not None),
         )
-        self.indexed.clear()
-        self.final.clear()
 
 
-def apply_run(
-    db: sqlite3.Connection, run: StoredRun, *, fts: FtsChanges | None = None
-) -> tuple[int, int]:
+def apply_run(db: sqlite3.Connection, run: StoredRun, *, fts: bool = True) -> tuple[int, int]:
     """Apply one run's records, in their order; how many article and removed records it
-    held. The FTS table is kept in step here, not by triggers: through ``fts`` (a build's
-    writer), else in ``db``."""
+    held. ``fts=False`` leaves the FTS table alone (a build fills it once at the end); else
+    the FTS table is kept in step here, not by triggers (``_FtsChanges``)."""
     articles = removed = 0
     name = run.path.name
-    changes = FtsChanges(db.executemany) if fts is None else fts
+    changes = _FtsChanges() if fts else None
     for position, record in _records(run):
         kind = record.get("type")
         if kind == ARTICLE:
@@ -175,8 +153,10 @@ def apply_run(
             held = db.execute(_HELD, (key,)).fetchone()
             if held is not None and held[6] < position:
                 db.execute("DELETE FROM articles WHERE pk = ?", (held[0],))
-                changes.replace(held[0], held[1:4], None)
-    changes.write()
+                if changes is not None:
+                    changes.replace(held[0], held[1:4], None)
+    if changes is not None:
+        changes.write(db)
     finished_at = None
     manifest = run.path / "manifest.json"
     if manifest.exists():
@@ -189,7 +169,9 @@ def apply_run(
     return articles, removed
 
 
-def _apply_article(db: sqlite3.Connection, values: tuple[Any, ...], changes: FtsChanges) -> None:
+def _apply_article(
+    db: sqlite3.Connection, values: tuple[Any, ...], changes: _FtsChanges | None
+) -> None:
     """Make the article version ``values`` (``_COLUMNS``) the article's row if it wins over
     the one held and no later removal names it."""
     key, version, fetched_at, position = values[0], values[7], values[9], values[11]
@@ -199,10 +181,12 @@ def _apply_article(db: sqlite3.Connection, values: tuple[Any, ...], changes: Fts
     held = db.execute(_HELD, (key,)).fetchone()
     if held is None:
         pk = int(db.execute(_INSERT, values).lastrowid or 0)
-        changes.replace(pk, None, values[1:4])
+        if changes is not None:
+            changes.replace(pk, None, values[1:4])
     elif _order(version, fetched_at, position) > _order(held[4], held[5], held[6]):
         db.execute(_UPDATE, (*values[1:], held[0]))
-        changes.replace(held[0], held[1:4], values[1:4])
+        if changes is not None:
+            changes.replace(held[0], held[1:4], values[1:4])
 
 
 def fts_config(db: sqlite3.Connection, **options: int) -> None:
