@@ -8,7 +8,7 @@ with the title weighted above the summary and the body (``crawler.archive.index_
 filters (category, published from / until) narrow the hits before ranking, not after.
 
 Ranking has a bound. FTS5 computes BM25 for every article that matches (it cannot stop early),
-about 2.5 µs each: a word found in 90,000 of 100,000 articles would take 230 ms. A query whose
+1 to 1.5 µs each: a word found in all of 100,000 articles would take 150 ms. A query whose
 words match more than ``RANK_LIMIT`` articles (before the filters) is therefore not ranked:
 its hits come newest first (by ``published``), found through the date index with the filters
 applied, and ``Results.ranked`` is false (``scrapy search`` says so, and suggests narrowing
@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawler.archive.index_tables import WEIGHTS
+
 #: How a snippet marks the matched words: on a terminal, bold; elsewhere, brackets.
 BOLD = ("\x1b[1m", "\x1b[0m")
 BRACKETS = ("[", "]")
-#: Articles matching a query's words beyond which it is not ranked: ranking 5,000 takes FTS5
-#: about 13 ms on this project's 2-core machine.
+#: Articles matching a query's words beyond which it is not ranked: ranking 4,600 took 4 ms of
+#: CPU on this project's 2-core machine, plus, for BM25's document frequencies, a pass over the
+#: positions of each word or phrase (7 ms for "of", in every article).
 RANK_LIMIT = 5_000
 #: Words of context in a snippet.
 SNIPPET_WORDS = 16
@@ -134,12 +137,6 @@ def categories(db: sqlite3.Connection) -> list[str]:
     return [str(name) for (name,) in rows]
 
 
-def _snippet(db: sqlite3.Connection, values: tuple[object, ...]) -> str:
-    """The hit's snippet on one line (a body's paragraphs are separated by blank lines)."""
-    [text] = db.execute(_SNIPPET, values).fetchone()
-    return " ".join(str(text or "").split())
-
-
 def search(
     path: Path,
     query: str,
@@ -183,10 +180,14 @@ def search(
                 total = db.execute(_COUNT.format(where=where), (match, *values)).fetchone()[0]
             else:
                 total = min(found, rank_limit)
-            sql = (_RANKED if ranked else _NEWEST).format(where=where)
-            rows = db.execute(sql, (match, *values, limit)).fetchall() if found else []
+            if ranked:
+                source = _FILTERED if where else "FROM articles_fts"
+                sql = _RANKED.format(source=source, where=where)
+            else:
+                sql = _NEWEST.format(where=where)
             snippets = (*markers, ELLIPSIS, SNIPPET_WORDS, match)
-            hits = [_hit(row, _snippet(db, (*snippets, row[0]))) for row in rows]
+            rows = db.execute(sql, (*snippets, *values, limit)).fetchall() if found else []
+            hits = [_hit(row) for row in rows]
         except sqlite3.OperationalError as exc:
             if any(sign in str(exc) for sign in _QUERY_ERRORS):
                 raise QueryError(f"cannot parse the query {query!r}: {exc}") from None
@@ -197,34 +198,42 @@ def search(
 
 
 _COLUMNS = "a.pk, a.id, a.title, a.published, a.category, a.url, a.version, a.run"
+#: The hit's snippet, computed in the query that finds the hits and only for those returned:
+#: apart, each would be a query of its own, which finds the words' positions in the index
+#: again (a millisecond a hit for a phrase of common words). Parameters 1 to 5.
+_SNIPPET = "snippet(articles_fts, -1, ?1, ?2, ?3, ?4)"
+_MATCH = "articles_fts MATCH ?5"
 _COUNT_WORDS = (
     "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
 )
-_COUNT = (
-    "SELECT count(*) FROM articles_fts CROSS JOIN articles AS a "
-    "ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where}"
+#: The matches that pass the filters, which read a small index (``articles_filters``) rather
+#: than the table's rows.
+_FILTERED = (
+    "FROM articles_fts CROSS JOIN articles AS a INDEXED BY articles_filters "
+    "ON a.pk = articles_fts.rowid"
 )
-#: BM25 over every hit (FTS5 has no early stop for ranks): the FTS table is the outer loop
-#: (CROSS JOIN), its rank order the result's.
+_COUNT = f"SELECT count(*) {_FILTERED} WHERE articles_fts MATCH ?{{where}}"
+#: BM25 over every match (FTS5 has no early stop for ranks), sorted by SQLite; the articles'
+#: rows are read for the hits returned only. Not FTS5's ``ORDER BY rank``: reading its
+#: ``rank`` column computes BM25 again, on a cursor of its own, which first counts the
+#: articles of every phrase of the query once more (the whole position lists of its words).
+_BM25 = f"bm25(articles_fts, {', '.join(map(str, WEIGHTS))})"
 _RANKED = (
-    f"SELECT {_COLUMNS}, articles_fts.rank FROM articles_fts CROSS JOIN articles AS a "
-    "ON a.pk = articles_fts.rowid WHERE articles_fts MATCH ?{where} "
-    "ORDER BY articles_fts.rank LIMIT ?"
+    f"SELECT {_COLUMNS}, hit.score, hit.snippet FROM (SELECT articles_fts.rowid AS pk, "
+    f"{_BM25} AS score, {_SNIPPET} AS snippet {{source}} WHERE {_MATCH}{{where}} "
+    "ORDER BY score, pk LIMIT ?) AS hit CROSS JOIN articles AS a ON a.pk = hit.pk "
+    "ORDER BY hit.score, hit.pk"
 )
 #: The articles by date, newest first (an index), each checked against the query: stops at
 #: the limit, however many articles match.
 _NEWEST = (
-    f"SELECT {_COLUMNS}, NULL FROM articles AS a WHERE EXISTS (SELECT 1 FROM articles_fts "
-    "WHERE articles_fts MATCH ?1 AND articles_fts.rowid = a.pk){where} "
+    f"SELECT {_COLUMNS}, NULL, {_SNIPPET} FROM articles AS a CROSS JOIN articles_fts "
+    f"ON articles_fts.rowid = a.pk WHERE {_MATCH}{{where}} "
     "ORDER BY a.published DESC, a.pk DESC LIMIT ?"
 )
-_SNIPPET = (
-    "SELECT snippet(articles_fts, -1, ?, ?, ?, ?) FROM articles_fts "
-    "WHERE articles_fts MATCH ? AND rowid = ?"
-)
 
 
-def _hit(row: tuple[Any, ...], snippet: str) -> Hit:
+def _hit(row: tuple[Any, ...]) -> Hit:
     return Hit(
         id=row[1],
         title=row[2] or "",
@@ -233,6 +242,7 @@ def _hit(row: tuple[Any, ...], snippet: str) -> Hit:
         url=row[5] or "",
         version=int(row[6] or 0),
         run=row[7],
-        snippet=snippet,
+        # On one line (a body's paragraphs are separated by blank lines).
+        snippet=" ".join(str(row[9] or "").split()),
         score=None if row[8] is None else float(row[8]),
     )

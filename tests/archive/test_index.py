@@ -16,6 +16,7 @@ import pytest
 
 from crawler.archive import iter_records
 from crawler.archive.index import (
+    PAGE_SIZE,
     IndexFileError,
     connect,
     crawl_runs,
@@ -283,3 +284,30 @@ def test_records_without_optional_fields_are_indexed(tmp_path: Path) -> None:
     update_index(root)
     assert sorted(rows(root)) == ["0000001"]
     assert json.loads(json.dumps(search(index_path(root), "Essay").hits[0].to_dict()))
+
+
+def test_a_new_index_takes_page_size_and_a_rebuild_keeps_the_file_s(archive: Path) -> None:
+    """SQLite's backup into a database in WAL mode (which readers may hold open) cannot
+    change its page size: a rebuild over an index of 4 KiB pages (format 1's) keeps them."""
+
+    def page_size() -> int:
+        db = sqlite3.connect(index_path(archive))
+        try:
+            return int(db.execute("PRAGMA page_size").fetchone()[0])
+        finally:
+            db.close()
+
+    update_index(archive)
+    assert page_size() == PAGE_SIZE
+    index_path(archive).unlink()
+    old = sqlite3.connect(index_path(archive))
+    old.execute("PRAGMA page_size = 4096")
+    old.execute("PRAGMA journal_mode = WAL")
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    old.execute("INSERT INTO meta VALUES ('format', '1')")
+    old.commit()
+    old.close()
+
+    assert update_index(archive).rebuilt
+    assert page_size() == 4096
+    assert search(index_path(archive), "essay").total == 2
