@@ -221,8 +221,8 @@ ARCHIVE_GZIP = False
 # index `scrapy search` and Datasette read, updated at the end of every run (docs/search.md).
 SEARCH_INDEX_ENABLED = True
 # Bytes of terms, and as much SQLite page cache, a build of the whole index at the end of a
-# crawl (the first run, or an index to rebuild) keeps in memory. `scrapy index` takes 64 MiB:
-# a fifth faster, but it would make that build the peak of the crawl's RSS.
+# crawl (the first run, or an index to rebuild) keeps in memory. `scrapy index` takes 16 MiB
+# (crawler.archive.index.BUILD_MEMORY), which would make that build the peak of the crawl's RSS.
 SEARCH_INDEX_BUILD_MEMORY = 4 << 20
 # Raw captures: each archived article's request and response in the run's WARC files, and
 # the listing pages (home, categories) a replay links to (crawler.middlewares.capture).

@@ -54,10 +54,11 @@ BUSY_TIMEOUT = 300.0
 #: A full build keeps up to this many bytes of terms in memory before writing them out
 #: (FTS5's ``hashsize``, 1 MiB by default) and a page cache as large. Builds in a command take
 #: it; the end of a crawl passes its own, smaller budget (``SEARCH_INDEX_BUILD_MEMORY``), since
-#: a first run would otherwise peak there, far above the crawl itself: on 100,000 articles,
-#: 64 MiB took 13.6-14.1 s of CPU and peaked at 370 MiB of RSS, 4 MiB 14.3-14.6 s and 49 MiB.
+#: a first run would otherwise peak there, far above the crawl itself. Past 8 MiB more buys no
+#: speed, only memory: on 100,000 articles, 64 MiB took 16.1-17.8 s of CPU for a peak RSS of
+#: 370 MiB, 16 MiB 17.4-18.1 s for 117 MiB, 8 MiB 17.3-18.2 s for 74 MiB (2 builds each).
 #: Either way the segments are merged once at the end (``automerge`` 0, then ``optimize``).
-BUILD_MEMORY = 64 << 20
+BUILD_MEMORY = 16 << 20
 #: SQLite's page size for a new index: an article's row (4 KB of body) fits in one page rather
 #: than spilling to overflow pages. On 100,000 articles a build takes a tenth less CPU than with
 #: 4 KiB pages (13.6-14.1 s against 15.9 s), for a higher peak RSS (at 64 MiB, 370 MiB against
