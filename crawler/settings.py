@@ -246,5 +246,8 @@ PROGRESS_INTERVAL = 0.5
 
 # --- Runtime ----------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+# Scrapy's telnet console: off. Workers started together race for its port range (one of them
+# logs EADDRINUSE at listen() as a traceback), and an unattended crawl has no one to use it.
+TELNETCONSOLE_ENABLED = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
