@@ -11,6 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.extensions.throttle import CrawlDelayAutoThrottle
+from crawler.middlewares.robots import ARRIVAL_MARGIN
 from tests.politeness import add_slot, robots, robots_middleware, running_crawler
 
 SITE = "http://articles.example"
@@ -83,7 +84,7 @@ def test_fast_answers_never_take_the_delay_below_the_crawl_delay() -> None:
         downloaded(crawler, "articles.example", 200, latency=0.01)
         downloaded(crawler, "other.example", 200, latency=0.01)
 
-    assert paced.delay == 0.5
+    assert paced.delay == 0.5 + ARRIVAL_MARGIN
     assert free.delay < 0.01  # the same answers, without a Crawl-delay
 
 
@@ -95,7 +96,7 @@ def test_the_crawl_delay_wins_over_autothrottle_max_delay() -> None:
 
     downloaded(crawler, "articles.example", 200, latency=30.0)
 
-    assert slot.delay == 2.0
+    assert slot.delay == 2.0 + ARRIVAL_MARGIN
 
 
 def test_a_slow_site_still_slows_the_crawl_past_the_crawl_delay() -> None:

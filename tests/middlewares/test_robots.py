@@ -6,6 +6,7 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.middlewares.robots import ARRIVAL_MARGIN
 from crawler.stats import CRAWL_DELAY_KEY
 from tests.politeness import add_slot, robots, robots_middleware, running_crawler
 
@@ -21,9 +22,9 @@ def test_crawl_delay_paces_the_slot_of_the_site_only() -> None:
         robots(crawler, "crawl-delay-any.txt"), Request(f"{SITE}/page.php?p=0000001")
     )
 
-    assert (site.delay, site.jitter) == (0.5, 0.0)
+    assert (site.delay, site.jitter) == (0.5 + ARRIVAL_MARGIN, 0.0)
     assert (other.delay, other.jitter) == (0.0, 0.5)
-    assert robots_middleware(crawler).crawl_delay("articles.example") == 0.5
+    assert robots_middleware(crawler).crawl_delay("articles.example") == 0.5 + ARRIVAL_MARGIN
     assert crawler.stats is not None and crawler.stats.get_value(CRAWL_DELAY_KEY) == 0.5
 
 
@@ -34,7 +35,7 @@ def test_a_request_with_its_own_download_slot_paces_that_slot() -> None:
 
     robots_middleware(crawler).process_request_2(robots(crawler, "crawl-delay-any.txt"), request)
 
-    assert (own.delay, own.jitter) == (0.5, 0.0)
+    assert (own.delay, own.jitter) == (0.5 + ARRIVAL_MARGIN, 0.0)
     assert host.delay == 0.0
 
 
@@ -46,7 +47,7 @@ def test_a_slot_made_again_later_starts_at_the_crawl_delay() -> None:
     )
 
     assert crawler.engine.downloader.per_slot_settings["articles.example"] == {
-        "delay": 0.5,
+        "delay": 0.5 + ARRIVAL_MARGIN,
         "jitter": 0.0,
     }
 
@@ -71,7 +72,7 @@ def test_the_group_for_our_product_token_applies() -> None:
         robots(crawler, "crawl-delay-evergreen.txt"), Request(f"{SITE}/")
     )
 
-    assert slot.delay == 0.5
+    assert slot.delay == 0.5 + ARRIVAL_MARGIN
 
 
 def test_a_crawl_delay_beyond_the_cap_is_clamped_and_logged_once(
@@ -85,7 +86,7 @@ def test_a_crawl_delay_beyond_the_cap_is_clamped_and_logged_once(
         for n in range(3):
             middleware.process_request_2(parser, Request(f"{SITE}/page.php?p={n:07d}"))
 
-    assert slot.delay == 60.0
+    assert slot.delay == 60.0 + ARRIVAL_MARGIN
     assert crawler.stats is not None and crawler.stats.get_value(CRAWL_DELAY_KEY) == 60.0
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "3600s" in warning.getMessage() and "ROBOTSTXT_MAX_CRAWL_DELAY" in warning.getMessage()
