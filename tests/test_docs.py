@@ -334,13 +334,15 @@ class PageRun:
 
     def run_through(self, block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
         """Run the page's blocks before ``block`` (if not run yet), then ``block``."""
+        # A failed block closed the shell; starting again would run later blocks on a page
+        # whose earlier ones did not all run.
+        if self.failed is not None:
+            pytest.skip(f"an earlier block failed: {self.failed}")
         if self.shell is None:
             self.start()
         monkeypatch.chdir(self.checkout)
         while self.done <= block.index:
             current = self.blocks[self.done]
-            if self.failed is not None:
-                pytest.skip(f"an earlier block failed: {self.failed}")
             try:
                 if current.language in RUN:
                     self.run_block(current)
