@@ -7,7 +7,6 @@ retry is accounted for as failed, with its cause.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 
 from sample_site.large import LargeSite
 from sample_site.server import Response
+from tests import folders
 from tests.folders import archive_folders
 
 pytestmark = pytest.mark.e2e
@@ -43,8 +43,7 @@ def errors(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 def manifest(tmp_path: Path) -> dict[str, Any]:
     [run] = archive_folders(tmp_path / "archive")
-    result: dict[str, Any] = json.loads((run / "manifest.json").read_bytes())
-    return result
+    return folders.manifest(run)
 
 
 def test_a_request_lost_from_the_frontier_is_named_and_exits_7(tmp_path: Path) -> None:

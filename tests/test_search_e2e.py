@@ -31,6 +31,7 @@ import pytest
 from crawler.archive import iter_records
 from crawler.archive.index import index_path, rebuild_index
 from crawler.archive.search import search
+from tests.commands.as_typed import ROOT, scrapy
 from tests.folders import archive_folders
 from tests.redis_server import free_port
 from tests.sample_archive import ADDED, TwoRuns, two_run_archive
@@ -38,7 +39,6 @@ from tests.test_docs import wait_for_port
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parent.parent
 PHRASES = 50
 PHRASE_WORDS = 4
 EDIT = ADDED.decode().removeprefix("<p>").removesuffix("</p>")
@@ -137,21 +137,12 @@ def test_a_removed_article_is_never_a_hit(built: TwoRuns) -> None:
             assert record["id"] not in {hit.id for hit in hits}
 
 
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_history_of_an_edited_article_shows_the_edited_sentence(built: TwoRuns) -> None:
     article_id = built.changed[0]
-    shown = scrapy("history", article_id, "--diff", "--archive", str(built.archive))
-    as_json = scrapy("history", article_id, "--diff", "--json", "--archive", str(built.archive))
+    shown = scrapy(ROOT, "history", article_id, "--diff", "--archive", str(built.archive))
+    as_json = scrapy(
+        ROOT, "history", article_id, "--diff", "--json", "--archive", str(built.archive)
+    )
 
     assert shown.returncode == as_json.returncode == 0, shown.stderr
     first, second = (json.loads(line) for line in as_json.stdout.splitlines())
@@ -167,7 +158,7 @@ def test_history_of_an_edited_article_shows_the_edited_sentence(built: TwoRuns) 
 
 def test_scrapy_search_on_the_sample_archive(built: TwoRuns) -> None:
     result = scrapy(
-        "search", "co-production", "--json", "--limit", "3", "--archive", str(built.archive)
+        ROOT, "search", "co-production", "--json", "--limit", "3", "--archive", str(built.archive)
     )
     assert result.returncode == 0, result.stderr
     hits = [json.loads(line) for line in result.stdout.splitlines()]

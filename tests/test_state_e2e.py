@@ -7,7 +7,6 @@ generated site whose template can drop a field.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,7 +22,7 @@ from crawler.archive.verify import verify
 from sample_site.expected import site_summary
 from sample_site.large import LargeSite
 from sample_site.server import SampleSite
-from tests.folders import archive_folders
+from tests.folders import archive_folders, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = site_summary()
@@ -65,15 +63,6 @@ def crawl(site: SampleSite, tmp_path: Path, **settings: str) -> subprocess.Compl
     )
 
 
-def runs(tmp_path: Path) -> list[Path]:
-    return archive_folders(tmp_path / "archive")
-
-
-def manifest(run_dir: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
-    return result
-
-
 def article_fetches(site: SampleSite) -> Counter[int]:
     return Counter(r.status for r in site.requests if r.path == "/page.php")
 
@@ -86,7 +75,7 @@ def test_a_rerun_archives_nothing_and_asks_only_for_what_is_due(
     rerun = crawl(site, tmp_path, CRAWL_CLOCK=DAY_TWO)
 
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    first, second = runs(tmp_path)
+    first, second = archive_folders(tmp_path / "archive")
     assert list(run_records(completed_shards(second))) == []
     done = manifest(second)
     counts, requests = done["counts"], done["requests"]
@@ -110,7 +99,7 @@ def test_a_rerun_that_parsed_few_pages_shows_the_archive_s_coverage(
     crawl(site, tmp_path, CRAWL_CLOCK=DAY_ONE)
     crawl(site, tmp_path, CRAWL_CLOCK=DAY_TWO)
 
-    first, second = (manifest(run_dir) for run_dir in runs(tmp_path))
+    first, second = (manifest(run_dir) for run_dir in archive_folders(tmp_path / "archive"))
     assert second["coverage"]["pages"] < 20  # the invalid pages only
     assert second["alarms"] == []
     assert second["archive_coverage"] == first["archive_coverage"]
@@ -129,7 +118,7 @@ def test_a_stopped_crawl_is_resumed_in_its_own_folder(site: SampleSite, tmp_path
         time.sleep(0.02)
     stopped.send_signal(signal.SIGINT)  # Ctrl-C: Scrapy finishes what is in flight, then stops
     assert stopped.wait(timeout=120) == 0
-    [run_dir] = runs(tmp_path)
+    [run_dir] = archive_folders(tmp_path / "archive")
     assert not (run_dir / "manifest.json").exists()
     assert not (run_dir / "categories.jsonl").exists()
     before = {shard.name: shard.read_bytes() for shard in completed_shards(run_dir)}
@@ -138,7 +127,7 @@ def test_a_stopped_crawl_is_resumed_in_its_own_folder(site: SampleSite, tmp_path
     resumed = crawl(site, tmp_path, ARCHIVE_SHARD_ITEMS="25")
 
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert runs(tmp_path) == [run_dir]
+    assert archive_folders(tmp_path / "archive") == [run_dir]
     done = manifest(run_dir)
     assert len(done["resumed_at"]) == 1 and done["finish_reason"] == "finished"
     ids = Counter(record["id"] for record in run_records(completed_shards(run_dir)))
@@ -158,7 +147,7 @@ def test_article_pages_without_records_past_the_threshold_fail_the_crawl(
     assert result.returncode == 5
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "4 of" in errors[0] and "yielded no record" in errors[0]
-    [run_dir] = runs(tmp_path)
+    [run_dir] = archive_folders(tmp_path / "archive")
     assert len(manifest(run_dir)["alarms"]) == 1
 
 
@@ -176,7 +165,7 @@ def test_a_field_vanishing_from_the_pages_fails_the_crawl(tmp_path: Path) -> Non
     errors = [line for line in second.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1
     assert "'related'" in errors[0] and "0% of 240" in errors[0] and "from 100%" in errors[0]
-    run_dir = runs(tmp_path)[-1]
+    run_dir = archive_folders(tmp_path / "archive")[-1]
     assert manifest(run_dir)["coverage"]["fields"]["related"] == 0.0
     records = list(run_records(completed_shards(run_dir)))
     assert len(records) == 240  # the records still say what changed

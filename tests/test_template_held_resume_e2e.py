@@ -5,19 +5,17 @@ accounts for each article; nothing is dropped silently.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.archive.recover import completed_shards, run_records
 from sample_site.large import LargeSite
-from tests.folders import archive_folders
+from tests.folders import archive_folders, manifest
 from tests.redesigned import ROOT, command, contract
 
 ARTICLES = 60
@@ -39,15 +37,6 @@ def run(site: LargeSite, folder: Path, *settings: str) -> subprocess.CompletedPr
         timeout=600,
         check=False,
     )
-
-
-def run_dirs(folder: Path) -> list[Path]:
-    return archive_folders(folder / "archive")
-
-
-def manifest(run_dir: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
-    return result
 
 
 @dataclass
@@ -81,10 +70,10 @@ def resumed(tmp_path_factory: pytest.TempPathFactory) -> Resumed:
         killed.send_signal(signal.SIGKILL)
         killed.wait()
         assert site.article_fetches() < ARTICLES + PUBLISHED
-        [first, run_dir] = run_dirs(folder)
+        [first, run_dir] = archive_folders(folder / "archive")
         assert not (run_dir / "manifest.json").exists()
         again = run(site, folder)
-        assert run_dirs(folder) == [first, run_dir]
+        assert archive_folders(folder / "archive") == [first, run_dir]
         return Resumed(site, published, run_dir, again.returncode, again.stderr)
 
 

@@ -7,18 +7,17 @@ with a learned template reparses to the same records with it.
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
 from sample_site.large import LargeSite
+from tests.commands.as_typed import scrapy
+from tests.folders import manifest
 from tests.redesigned import ROOT, Crawl, contract, crawl
 
 ARTICLES = 60
@@ -28,25 +27,9 @@ CHANGED = 3
 pytestmark = pytest.mark.e2e
 
 
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 def reparsed_folder(stdout: str) -> Path:
     [line] = [line for line in stdout.splitlines() if line.startswith("reparse: ")]
     return Path(line.split(" -> ")[1])
-
-
-def manifest(folder: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((folder / "manifest.json").read_bytes())
-    return result
 
 
 @dataclass
@@ -85,7 +68,16 @@ def test_the_run_with_learning_off_dropped_every_article_page(dropped: Dropped) 
 @pytest.fixture(scope="module")
 def learned(dropped: Dropped) -> subprocess.CompletedProcess[str]:
     state = f"STATE_DIR={dropped.folder / 'state'}"
-    return scrapy("template", "learn", "--from-run", str(dropped.crawl.run_dir), "-s", state)
+    return scrapy(
+        ROOT,
+        "template",
+        "learn",
+        "--from-run",
+        str(dropped.crawl.run_dir),
+        "-s",
+        state,
+        timeout=300,
+    )
 
 
 def test_a_template_is_learned_from_the_dropped_pages_captures(
@@ -101,7 +93,7 @@ def test_a_template_is_learned_from_the_dropped_pages_captures(
 def reparsed(dropped: Dropped, learned: subprocess.CompletedProcess[str]) -> Path:
     assert learned.returncode == 0, learned.stderr
     state = f"STATE_DIR={dropped.folder / 'state'}"
-    done = scrapy("reparse", str(dropped.crawl.run_dir), "-s", state)
+    done = scrapy(ROOT, "reparse", str(dropped.crawl.run_dir), "-s", state, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return reparsed_folder(done.stdout)
 
@@ -135,8 +127,8 @@ def test_without_the_template_reparse_cannot_read_them(dropped: Dropped, reparse
     """The page objects alone: the dropped pages stay dropped, and reparse says so (the run
     had no record that no longer extracts: the exit status is 0)."""
     state = f"STATE_DIR={dropped.folder / 'state'}"
-    assert scrapy("template", "reset", "-s", state).returncode == 0
-    done = scrapy("reparse", str(dropped.crawl.run_dir), "-s", state)
+    assert scrapy(ROOT, "template", "reset", "-s", state).returncode == 0
+    done = scrapy(ROOT, "reparse", str(dropped.crawl.run_dir), "-s", state, timeout=300)
     assert done.returncode == 0, done.stderr
     still = f"  {ARTICLES + PUBLISHED} pages the run dropped still do not extract "
     assert still + f"({{'missing_body': {ARTICLES + PUBLISHED}}})" in done.stdout.splitlines()
@@ -155,11 +147,11 @@ def test_a_run_read_with_a_learned_template_reparses_identically_with_it(
         run = crawl(site, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     state = f"STATE_DIR={tmp_path / 'state'}"
-    done = scrapy("reparse", str(run.run_dir), "-s", state)
+    done = scrapy(ROOT, "reparse", str(run.run_dir), "-s", state)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{PUBLISHED} article records reparsed: {PUBLISHED} identical" in done.stdout
     records = list(run_records(completed_shards(reparsed_folder(done.stdout))))
     assert sorted(r["id"] for r in records) == sorted(published)
     # The page objects alone no longer read the redesigned captures.
-    assert scrapy("template", "reset", "-s", state).returncode == 0
-    assert scrapy("reparse", str(run.run_dir), "-s", state).returncode == 1
+    assert scrapy(ROOT, "template", "reset", "-s", state).returncode == 0
+    assert scrapy(ROOT, "reparse", str(run.run_dir), "-s", state).returncode == 1

@@ -10,7 +10,6 @@ generated 3,000-article site served on 127.0.0.1.
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from crawler.archive.recover import completed_shards, run_records
 from crawler.archive.verify import verify
 from crawler.contract import ARTICLE_FIELDS
 from sample_site.large import LargeSite
-from tests.folders import archive_folders
+from tests.folders import archive_folders, manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = 3_000
@@ -118,11 +117,6 @@ def crawl(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             run.exits[f"rerun-{worker}"] = wait(process)
         run.rerun = site.counts()
         yield run
-
-
-def manifest(run_dir: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
-    return result
 
 
 def test_the_killed_worker_was_killed_mid_crawl(crawl: Crawl) -> None:

@@ -8,7 +8,6 @@ import json
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,32 +17,18 @@ import crawler.archive.search
 from crawler.archive.index import index_path
 from crawler.commands.search import Command
 from tests.archive.reader_runs import article, removed, write_run
+from tests.commands.as_typed import ROOT, SCRAPY, environment, scrapy
 
-ROOT = Path(__file__).resolve().parents[2]
 DAY1, DAY2 = "site-20261121T030000Z", "site-20261122T030000Z"
-
-
-def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    env.pop("NO_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
 
 
 def on_a_terminal(*args: str) -> str:
     """What ``scrapy ARGS`` prints on stdout when stdout is a terminal."""
     controller, terminal = pty.openpty()
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    env.pop("NO_COLOR", None)
+    env = environment()
+    env.pop("NO_COLOR", None)  # the colours are what is looked at
     process = subprocess.Popen(
-        [sys.executable, "-m", "scrapy", *args],
+        [str(SCRAPY), *args],
         cwd=ROOT,
         stdout=terminal,
         stderr=subprocess.DEVNULL,
@@ -88,7 +73,7 @@ def archive(tmp_path: Path) -> Path:
 
 
 def test_a_missing_index_is_built_first_with_a_progress_line(archive: Path) -> None:
-    result = scrapy("search", "festival", "--archive", str(archive))
+    result = scrapy(ROOT, "search", "festival", "--archive", str(archive))
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
@@ -104,7 +89,7 @@ def test_a_missing_index_is_built_first_with_a_progress_line(archive: Path) -> N
 
 
 def test_json_is_one_object_a_hit(archive: Path) -> None:
-    result = scrapy("search", '"festival circuit"', "--json", "-s", f"ARCHIVE_DIR={archive}")
+    result = scrapy(ROOT, "search", '"festival circuit"', "--json", "-s", f"ARCHIVE_DIR={archive}")
     [line] = result.stdout.splitlines()
     hit = json.loads(line)
     assert (hit["rank"], hit["id"], hit["version"], hit["run"]) == (1, "0000001", 2, DAY2)
@@ -131,7 +116,7 @@ def test_the_match_is_bold_on_a_terminal(archive: Path) -> None:
 def test_bad_input_is_one_error_line_and_exit_2(
     archive: Path, args: list[str], message: str
 ) -> None:
-    result = scrapy("search", *args, "--archive", str(archive))
+    result = scrapy(ROOT, "search", *args, "--archive", str(archive))
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and message in errors[0], result.stderr
@@ -139,27 +124,29 @@ def test_bad_input_is_one_error_line_and_exit_2(
 
 
 def test_a_missing_archive_is_exit_1(tmp_path: Path) -> None:
-    result = scrapy("search", "film", "--archive", str(tmp_path / "nowhere"))
+    result = scrapy(ROOT, "search", "film", "--archive", str(tmp_path / "nowhere"))
     assert result.returncode == 1
     assert result.stderr.startswith("error: scrapy search: no archive folder")
 
 
 def test_a_run_the_index_lacks_is_noted(archive: Path) -> None:
-    assert scrapy("index", str(archive)).returncode == 0
+    assert scrapy(ROOT, "index", str(archive)).returncode == 0
     write_run(archive, "site-20261123T030000Z", [article(3, title="Festival dates")])
 
-    result = scrapy("search", "festival", "--archive", str(archive))
+    result = scrapy(ROOT, "search", "festival", "--archive", str(archive))
 
     assert "the index lacks 1 finished run(s) (site-20261123T030000Z)" in result.stderr
     assert len(result.stdout.splitlines()) == 3  # the new run's article is not found yet
-    assert scrapy("index", str(archive)).stdout.endswith("1 new run(s) applied in 0.0 s\n")
-    assert len(scrapy("search", "festival", "--archive", str(archive)).stdout.splitlines()) == 6
+    assert scrapy(ROOT, "index", str(archive)).stdout.endswith("1 new run(s) applied in 0.0 s\n")
+    assert (
+        len(scrapy(ROOT, "search", "festival", "--archive", str(archive)).stdout.splitlines()) == 6
+    )
 
 
 def test_index_builds_updates_and_rebuilds(archive: Path) -> None:
-    built = scrapy("index", str(archive))
-    again = scrapy("index", str(archive))
-    rebuilt = scrapy("index", str(archive), "--rebuild")
+    built = scrapy(ROOT, "index", str(archive))
+    again = scrapy(ROOT, "index", str(archive))
+    rebuilt = scrapy(ROOT, "index", str(archive), "--rebuild")
 
     path = index_path(archive)
     assert built.stdout == f"index: {path}: 1 articles, 1 removed, built from 2 run(s) in 0.0 s\n"
@@ -168,7 +155,7 @@ def test_index_builds_updates_and_rebuilds(archive: Path) -> None:
 
 
 def test_index_of_a_run_folder_is_refused(archive: Path) -> None:
-    result = scrapy("index", str(archive / DAY1))
+    result = scrapy(ROOT, "index", str(archive / DAY1))
     assert result.returncode == 1
     assert result.stderr == (
         f"error: scrapy index: {archive / DAY1} is a run folder: give the archive folder that "
@@ -177,7 +164,7 @@ def test_index_of_a_run_folder_is_refused(archive: Path) -> None:
 
 
 def test_history_tables_the_versions_and_diffs_them(archive: Path) -> None:
-    result = scrapy("history", "0000001", "--diff", "--archive", str(archive))
+    result = scrapy(ROOT, "history", "0000001", "--diff", "--archive", str(archive))
 
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -195,13 +182,13 @@ def test_history_tables_the_versions_and_diffs_them(archive: Path) -> None:
 
 
 def test_history_shows_a_removal(archive: Path) -> None:
-    lines = scrapy("history", "0000002", "--archive", str(archive)).stdout.splitlines()
+    lines = scrapy(ROOT, "history", "0000002", "--archive", str(archive)).stdout.splitlines()
     assert lines[0].endswith(": 1 version(s), removed 1 time(s)")
     assert lines[-1].split() == [DAY2, "2026-11-21T03:00:00Z", "-", "-", "removed", "(410)"]
 
 
 def test_history_json(archive: Path) -> None:
-    result = scrapy("history", "0000001", "--diff", "--json", "--archive", str(archive))
+    result = scrapy(ROOT, "history", "0000001", "--diff", "--json", "--archive", str(archive))
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert "diff" not in first and first["version"] == 1
     assert second["diff"] == [
@@ -216,7 +203,7 @@ def test_history_in_colour_on_a_terminal(archive: Path) -> None:
 
 
 def test_history_of_an_unknown_article_is_exit_1(archive: Path) -> None:
-    result = scrapy("history", "0009999", "--archive", str(archive))
+    result = scrapy(ROOT, "history", "0009999", "--archive", str(archive))
     assert result.returncode == 1
     assert result.stderr == f"error: scrapy history: no article '0009999' in {archive}\n"
 

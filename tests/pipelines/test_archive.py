@@ -22,6 +22,7 @@ from crawler.items import Capture, PageCapture
 from crawler.pipelines.archive import ArchivePipeline
 from crawler.revisit import PURPOSES
 from crawler.schema import SCHEMA_VERSION
+from tests import folders
 from tests.crawlers import project_crawler
 from tests.factories import (
     article_dict,
@@ -81,11 +82,6 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in data.splitlines()]
 
 
-def manifest_of(run_dir: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads((run_dir / "manifest.json").read_bytes())
-    return result
-
-
 def test_defaults_come_from_the_project_settings() -> None:
     pipeline = ArchivePipeline.from_crawler(project_crawler(SiteSpider, {"STATE_ENABLED": False}))
     assert pipeline.root == Path("data/archive")
@@ -127,7 +123,7 @@ def test_manifest_lists_shards_with_their_digests(tmp_path: Path) -> None:
     pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_SHARD_ITEMS=3)
     run_dir = run(pipeline, crawler, [make_article(n) for n in range(1, 8)])
 
-    shards = manifest_of(run_dir)["shards"]
+    shards = folders.manifest(run_dir)["shards"]
     assert [(s["name"], s["records"]) for s in shards] == [
         ("articles-00001.jsonl", 3),
         ("articles-00002.jsonl", 3),
@@ -163,7 +159,7 @@ def test_gzip_setting_writes_gzip_shards(tmp_path: Path) -> None:
     pipeline, crawler = make_pipeline(tmp_path, ARCHIVE_GZIP=True, ARCHIVE_SHARD_ITEMS=2)
     run_dir = run(pipeline, crawler, [make_article(n) for n in range(1, 4)])
 
-    manifest = manifest_of(run_dir)
+    manifest = folders.manifest(run_dir)
     assert [s["name"] for s in manifest["shards"]] == [
         "articles-00001.jsonl.gz",
         "articles-00002.jsonl.gz",
@@ -229,7 +225,7 @@ def test_manifest_records_the_run(tmp_path: Path) -> None:
     send_spider_closed(pipeline, crawler, reason="closespider_itemcount")
 
     assert pipeline.run_dir is not None
-    manifest = manifest_of(pipeline.run_dir)
+    manifest = folders.manifest(pipeline.run_dir)
     categories_bytes = (pipeline.run_dir / "categories.jsonl").read_bytes()
     shard_bytes = (pipeline.run_dir / "articles-00001.jsonl").read_bytes()
     assert manifest == {
@@ -278,7 +274,7 @@ def test_spider_without_arguments_attribute_gives_empty_arguments(tmp_path: Path
     pipeline, crawler = make_pipeline(tmp_path)
     assert crawler.spider is not None
     delattr(crawler.spider, "arguments")
-    assert manifest_of(run(pipeline, crawler, []))["arguments"] == {}
+    assert folders.manifest(run(pipeline, crawler, []))["arguments"] == {}
 
 
 def test_files_appear_under_final_names_only_when_complete(
@@ -357,7 +353,7 @@ def test_a_captured_article_is_stored_as_warc_before_its_record(tmp_path: Path) 
     assert read_record(run_dir, first["warc"]).content == b"<html>essay</html>"
     assert "warc" not in second  # nothing captured, nothing to point to
     assert article.capture is None  # the bytes are not kept once stored
-    assert manifest_of(run_dir)["warcs"][0]["name"] == first["warc"]["file"]
+    assert folders.manifest(run_dir)["warcs"][0]["name"] == first["warc"]["file"]
 
 
 def test_warc_can_be_switched_off(tmp_path: Path) -> None:
@@ -366,7 +362,7 @@ def test_warc_can_be_switched_off(tmp_path: Path) -> None:
     article.capture = Capture("u", "GET", [], 200, "OK", [], b"x", STARTED)
     run_dir = run(pipeline, crawler, [article])
     assert not list(run_dir.glob("capture-*"))
-    assert manifest_of(run_dir)["warcs"] == []
+    assert folders.manifest(run_dir)["warcs"] == []
 
 
 def kept(purpose: str, path: str, body: bytes) -> PageCapture:
