@@ -11,14 +11,13 @@ bar on stderr follows the articles written.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
 from crawler.archive.export import FORMATS, ExportError, export
-from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.commands.archive_folder import archive_path, fail, open_archive
 from crawler.progress import bar
 
 
@@ -50,8 +49,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         archive = archive_path(args, self.settings)
-        if open_archive("export", archive, needs_runs="nothing to export") is None:
-            self.exitcode = NOT_AN_ARCHIVE
+        if open_archive(self, "export", archive, needs_runs="nothing to export") is None:
             return
         try:
             with bar("export", "articles") as progress:
@@ -63,8 +61,7 @@ class Command(ScrapyCommand):
                     progress=progress,
                 )
         except (ExportError, OSError, ValueError) as exc:
-            print(f"error: scrapy export: {exc}", file=sys.stderr)
-            self.exitcode = 1
+            fail(self, "export", str(exc), 1)
             return
         print(f"export: {outcome.articles} articles -> {opts.out} ({opts.format})")
         if outcome.edges is not None:

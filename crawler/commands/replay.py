@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
 from crawler.archive.replay import ReplayError, build_collection, pywb_programs, wayback_command
-from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.commands.archive_folder import archive_path, fail, open_archive
 
 DEFAULT_PORT = 8090
 
@@ -43,16 +42,14 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         path = archive_path(args, self.settings)
-        archive = open_archive("replay", path, needs_runs="nothing to replay")
+        archive = open_archive(self, "replay", path, needs_runs="nothing to replay")
         if archive is None:
-            self.exitcode = NOT_AN_ARCHIVE
             return
         try:
             programs = pywb_programs(self.settings.get("REPLAY_PYWB_BIN", ""))
             collection = build_collection(archive, programs)
         except (ReplayError, OSError) as exc:
-            print(f"error: scrapy replay: {exc}", file=sys.stderr)
-            self.exitcode = 1
+            fail(self, "replay", str(exc), 1)
             return
         print(
             f"replay: {collection.runs} run(s), {collection.warcs} WARC file(s) of {path} "

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 
 from crawler.archive.report import report
-from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.commands.archive_folder import archive_path, fail, open_archive
 
 
 class Command(ScrapyCommand):
@@ -42,8 +42,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         archive = archive_path(args, self.settings)
-        if open_archive("report", archive) is None:
-            self.exitcode = NOT_AN_ARCHIVE
+        if open_archive(self, "report", archive) is None:
             return
         written = None
         if opts.html is not None:
@@ -54,15 +53,11 @@ class Command(ScrapyCommand):
             try:
                 written = write_html_report(archive, opts.html)
             except ReportUnavailable as exc:
-                self._fail(f"--html: {exc}")
+                fail(self, "report", f"--html: {exc}", 1)
                 return
             except OSError as exc:
-                self._fail(f"--html: cannot write {opts.html}: {exc.strerror or exc}")
+                fail(self, "report", f"--html: cannot write {opts.html}: {exc.strerror or exc}", 1)
                 return
         print("\n".join(report(archive)))
         if written is not None:
             print(f"report: wrote {written}", file=sys.stderr)
-
-    def _fail(self, message: str) -> None:
-        print(f"error: scrapy report: {message}", file=sys.stderr)
-        self.exitcode = 1

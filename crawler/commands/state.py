@@ -24,6 +24,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.clock import utc_now
+from crawler.commands.archive_folder import archive_path
 from crawler.extensions.revisit import revisit_settings
 from crawler.state import StateError
 from crawler.state.lock import StateBusy
@@ -69,7 +70,7 @@ class Command(ScrapyCommand):
         if not args or args[0] != "rebuild" or len(args) > 2:
             raise UsageError("give rebuild, then at most one archive folder")
         assert self.settings is not None
-        archive = Path(args[1] if len(args) > 1 else self.settings.get("ARCHIVE_DIR"))
+        archive = archive_path(args[1:], self.settings)
         try:
             site = archive_site(archive)
         except (RebuildError, OSError, ValueError) as exc:

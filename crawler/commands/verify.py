@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 
 from crawler.archive.verify import verify
-from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_path, open_archive
+from crawler.commands.archive_folder import archive_path, open_archive
 from crawler.progress import bar
 
 
@@ -42,9 +42,8 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         path = archive_path(args, self.settings)
-        archive = open_archive("verify", path, needs_runs="nothing to verify")
+        archive = open_archive(self, "verify", path, needs_runs="nothing to verify")
         if archive is None:
-            self.exitcode = NOT_AN_ARCHIVE
             return
         with bar("verify", "B", sizes=True) as progress:
             findings = verify(archive, progress)

@@ -14,7 +14,6 @@ there is no run to package.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,7 +21,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.archive.wacz import WaczError, write_wacz
-from crawler.commands.archive_folder import NOT_AN_ARCHIVE, open_archive
+from crawler.commands.archive_folder import NOT_AN_ARCHIVE, archive_paths, fail, open_archive
 
 
 class Command(ScrapyCommand):
@@ -51,25 +50,25 @@ class Command(ScrapyCommand):
         if not args and not opts.all:
             raise UsageError("give run folders, or --all for every run", print_help=False)
         runs: list[Path] = []
-        for path in [Path(arg) for arg in args] or [Path(self.settings["ARCHIVE_DIR"])]:
-            archive = open_archive("wacz", path, needs_runs="nothing to package")
+        for path in archive_paths(args, self.settings):
+            archive = open_archive(self, "wacz", path, needs_runs="nothing to package")
             if archive is None:
-                self.exitcode = NOT_AN_ARCHIVE
                 return
             runs += [run for run in archive.runs if run not in runs]
         if not runs:
-            self._fail("only reparse folders given: package their source runs", NOT_AN_ARCHIVE)
+            fail(
+                self,
+                "wacz",
+                "only reparse folders given: package their source runs",
+                NOT_AN_ARCHIVE,
+            )
             return
         try:
             packaged = write_wacz(runs, opts.out, title=f"{runs[0].parent.name} archive")
         except (WaczError, OSError) as exc:
-            self._fail(str(exc), 1)
+            fail(self, "wacz", str(exc), 1)
             return
         print(
             f"wacz: {packaged.runs} run(s), {packaged.warcs} WARC file(s), {packaged.pages} "
             f"article page(s) -> {packaged.path}"
         )
-
-    def _fail(self, message: str, status: int) -> None:
-        print(f"error: scrapy wacz: {message}", file=sys.stderr)
-        self.exitcode = status

@@ -1,6 +1,7 @@
-"""``scrapy verify``, ``report`` and ``export`` on the folder they are given, typed as a user
-types them: each command's exact line and exit status for a folder that is not an archive,
-an empty archive, no folder at all (``ARCHIVE_DIR``), one run folder, and reparse folders."""
+"""``scrapy verify``, ``report``, ``export``, ``replay`` and ``wacz`` on the folder they are
+given, typed as a user types them: each command's exact line and exit status for a folder that
+is not an archive, an empty archive, no folder at all (``ARCHIVE_DIR``), one run folder, and
+reparse folders."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ COMMANDS = {
     "verify": (),
     "report": (),
     "export": ("--format", "csv", "--out", "out.csv"),
+    # Refused before pywb is looked for, so these need none.
+    "replay": (),
+    "wacz": ("--out", "out.wacz"),
 }
 
 
@@ -107,7 +111,13 @@ def test_nothing_there_and_a_file_are_not_archives(project: Path, command: str) 
 
 
 @pytest.mark.parametrize(
-    ("command", "why"), [("verify", "nothing to verify"), ("export", "nothing to export")]
+    ("command", "why"),
+    [
+        ("verify", "nothing to verify"),
+        ("export", "nothing to export"),
+        ("replay", "nothing to replay"),
+        ("wacz", "nothing to package"),
+    ],
 )
 def test_an_empty_archive_is_refused_where_runs_are_needed(
     project: Path, command: str, why: str
@@ -131,6 +141,20 @@ def test_without_a_folder_each_command_reads_archive_dir(project: Path) -> None:
     status, out, errors = run(project, "report")
     assert (status, out.splitlines()[0], errors) == (0, "1 run(s) in data/archive", [])
     assert run(project, "export") == (0, "export: 2 articles -> out.csv (csv)\n", [])
+
+
+def test_wacz_all_without_a_folder_reads_archive_dir(project: Path) -> None:
+    result = scrapy(project, "wacz", "--all", "--out", "out.wacz")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "error: scrapy wacz: no WARC files in the runs given: nothing to package\n",
+    )
+    result = scrapy(project, "wacz", "--all", "--out", "out.wacz", "-s", "ARCHIVE_DIR=elsewhere")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: scrapy wacz: no archive folder 'elsewhere'\n",
+    )
 
 
 def test_archive_dir_is_the_setting_s(project: Path) -> None:
@@ -230,3 +254,13 @@ def test_a_reparse_of_a_reparse_is_refused(project: Path) -> None:
         ],
     )
     assert sorted(p.name for p in (project / "data" / "archive").iterdir()) == [REPARSE, RUN]
+
+
+def test_wacz_of_reparse_folders_only_is_refused(project: Path) -> None:
+    write_run(project / "data" / "archive", REPARSE, [article(1), article(2)])
+    assert run(project, "wacz", f"data/archive/{REPARSE}") == (
+        2,
+        "",
+        ["error: scrapy wacz: only reparse folders given: package their source runs"],
+    )
+    assert not (project / "out.wacz").exists()
