@@ -30,7 +30,9 @@ h1, .post-title, .category-title {{ color: rgb{TITLE_COLOUR}; }}
 .site-footer {{ border-top: 1px solid #ccc; color: #666; margin-top: 2rem; }}
 """
 
-_STILL_4471 = (
+#: What the two stills share, written by PIL at the same size and quality: the JPEG up to its
+#: scan (markers, tables, the 64 x 36 frame and the start of scan).
+_JPEG_HEADER = base64.b64decode(
     "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERX"
     "RTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2Nj"
     "Y2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/wAARCAAkAEADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAA"
@@ -40,36 +42,25 @@ _STILL_4471 = (
     "HwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdh"
     "cRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hp"
     "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk"
-    "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwCjRRRXObhRRRQAUUUUAFFFFABRRRQAUUUUAFFFFABRRRQAUUUU"
-    "AFFFFABRRRQAUUUUAf/Z"
+    "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwA="
 )
-_STILL_9012 = (
-    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERX"
-    "RTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2Nj"
-    "Y2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/wAARCAAkAEADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAA"
-    "AAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAk"
-    "M2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKT"
-    "lJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QA"
-    "HwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdh"
-    "cRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hp"
-    "anN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk"
-    "5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDFoooroMQooooAKKKKACiiigAooooAKKKKACiiigAooooAKKKK"
-    "ACiiigAooooAKKKKAP/Z"
-)
+#: Each still's scan, by its number: a solid colour of its own.
+_STILL_SCANS = {
+    "4471": "o0UUVzm4UUUUAFFFFABRRRQAUUUUAFFFFABRRRQAUUUUAFFFFABRRRQAUUUUAFFFFAH/2Q==",
+    "9012": "xaKKK6DEKKKKACiiigAooooAKKKKACiiigAooooAKKKKACiiigAooooAKKKKACiiigD/2Q==",
+}
 _PIXEL = "R0lGODlhAQABAIAAAAAAAAAAACH5BAEAAAAALAAAAAABAAEAAAgEAAEEBAA7"
 
 #: URL path -> (file under ``site/``, Content-Type, bytes).
 STATIC: dict[str, tuple[str, str, bytes]] = {
     "/static/site.css": ("static/site.css", "text/css; charset=utf-8", SITE_CSS.encode()),
-    "/static/stills/still-4471.jpg": (
-        "static/stills/still-4471.jpg",
-        "image/jpeg",
-        base64.b64decode(_STILL_4471),
-    ),
-    "/static/stills/still-9012.jpg": (
-        "static/stills/still-9012.jpg",
-        "image/jpeg",
-        base64.b64decode(_STILL_9012),
-    ),
+    **{
+        f"/static/stills/still-{still}.jpg": (
+            f"static/stills/still-{still}.jpg",
+            "image/jpeg",
+            _JPEG_HEADER + base64.b64decode(scan),
+        )
+        for still, scan in _STILL_SCANS.items()
+    },
     "/static/pixel.gif": ("static/pixel.gif", "image/gif", base64.b64decode(_PIXEL)),
 }
