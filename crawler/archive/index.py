@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.archive.atomic import OPEN_SUFFIX, fsync_dir
+from crawler.archive.folders import NotAnArchive
 from crawler.archive.index_tables import FORMAT, SCHEMA, apply_run, fts_config
 from crawler.archive.reader import StoredRun, run_folders
 
@@ -110,11 +111,12 @@ def crawl_runs(archive_dir: str | os.PathLike[str], *, unfinished: bool) -> list
 
 
 def _index_runs(archive: Path) -> list[StoredRun]:
-    """The finished crawl runs an index of ``archive`` holds; ``ValueError`` if ``archive``
-    is itself a run folder (its index would be a file the run's manifest does not list)."""
+    """The finished crawl runs an index of ``archive`` holds; :class:`NotAnArchive` if
+    ``archive`` is itself a run folder (its index would be a file the run's manifest does not
+    list)."""
     runs = crawl_runs(archive, unfinished=True)
     if any(run.path == archive for run in runs):
-        raise ValueError(f"{archive} is a run folder: give the archive folder that holds it")
+        raise NotAnArchive(f"{archive} is a run folder: give the archive folder that holds it")
     return [run for run in runs if run.finished]
 
 

@@ -3,20 +3,21 @@ article across the archive's runs, oldest first, and with ``--diff`` what change
 (``crawler.archive.history``): words removed and added, red and green on a terminal,
 ``[-old-]{+new+}`` otherwise, and the related links added and removed.
 
-Exit statuses: 0 shown; 1 no such article in the archive, or the archive cannot be read.
+Exit statuses: 0 shown; 1 no such article in the archive, or the archive cannot be read; 2 a
+folder that is not an archive.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.archive.folders import NotAnArchive
 from crawler.archive.history import (
     FieldDiff,
     Style,
@@ -25,6 +26,7 @@ from crawler.archive.history import (
     render_diffs,
     version_diffs,
 )
+from crawler.commands.archive_folder import NOT_AN_ARCHIVE, fail
 from crawler.commands.archive_option import add_archive_option, archive_dir, colour_terminal
 
 #: Characters of a content hash shown in the table (the JSON has all 64).
@@ -54,11 +56,14 @@ class Command(ScrapyCommand):
         archive = archive_dir(opts, self.settings)
         try:
             versions = article_versions(archive, args[0])
+        except NotAnArchive as exc:
+            fail(self, "history", str(exc), NOT_AN_ARCHIVE)
+            return
         except (OSError, ValueError) as exc:
-            self._fail(str(exc))
+            fail(self, "history", str(exc), 1)
             return
         if not versions:
-            self._fail(f"no article {args[0]!r} in {archive}")
+            fail(self, "history", f"no article {args[0]!r} in {archive}", 1)
             return
         diffs = version_diffs(versions) if opts.diff else [None] * len(versions)
         if opts.json:
@@ -66,10 +71,6 @@ class Command(ScrapyCommand):
                 print(json.dumps(_as_json(version, diff, opts.diff), ensure_ascii=False))
             return
         print("\n".join(_table(versions, diffs, "ansi" if colour_terminal() else "plain")))
-
-    def _fail(self, message: str) -> None:
-        print(f"error: scrapy history: {message}", file=sys.stderr)
-        self.exitcode = 1
 
 
 def _as_json(version: Version, diff: list[FieldDiff] | None, with_diff: bool) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 (``<ARCHIVE_DIR>/index.sqlite``, ``crawler.archive.index``) up to date with its finished runs,
 or with ``--rebuild`` build it whole from the shards.
 
-Exit statuses: 0 done; 1 the archive or the index cannot be read or written; 2 bad input.
+Exit statuses: 0 done; 1 the archive or the index cannot be read or written; 2 bad input
+(a folder that is not an archive, or a run folder).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.archive.folders import NotAnArchive
 from crawler.archive.index import IndexFileError, rebuild_index, update_index
+from crawler.commands.archive_folder import NOT_AN_ARCHIVE, fail
 
 
 def _progress(line: str) -> None:
@@ -38,17 +41,18 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) > 1:
-            print("error: scrapy index: give at most one archive folder", file=sys.stderr)
-            self.exitcode = 2
+            fail(self, "index", "give at most one archive folder", 2)
             return
         assert self.settings is not None
         archive = Path(args[0] if args else self.settings.get("ARCHIVE_DIR", "data/archive"))
         build = rebuild_index if opts.rebuild else update_index
         try:
             update = build(archive, progress=_progress)
+        except NotAnArchive as exc:
+            fail(self, "index", str(exc), NOT_AN_ARCHIVE)
+            return
         except (OSError, ValueError, IndexFileError, sqlite3.Error) as exc:
-            print(f"error: scrapy index: {exc}", file=sys.stderr)
-            self.exitcode = 1
+            fail(self, "index", str(exc), 1)
             return
         did = (
             f"built from {update.runs} run(s)"

@@ -9,7 +9,8 @@ A query whose words are in more than 5,000 articles is not ranked (``RANK_LIMIT`
 come newest first, and the line on stderr says so.
 
 Exit statuses: 0 searched (with or without hits); 1 the archive or its index cannot be read;
-2 bad input: a query FTS5 cannot parse, a bad date or limit, a category no article has.
+2 bad input: a query FTS5 cannot parse, a bad date or limit, a category no article has, a
+folder that is not an archive.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from typing import Any, ClassVar
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.archive.folders import NotAnArchive
 from crawler.archive.index import IndexFileError, index_path, index_state, update_index
 from crawler.archive.search import BOLD, BRACKETS, QueryError, search
+from crawler.commands.archive_folder import NOT_AN_ARCHIVE, fail
 from crawler.commands.archive_option import add_archive_option, archive_dir, colour_terminal
 
 BAD_INPUT = 2
@@ -60,13 +63,13 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         query = " ".join(args).strip()
         if not query:
-            self._fail("give a query", BAD_INPUT)
+            fail(self, "search", "give a query", BAD_INPUT)
             return
         try:
             since, until = _day("since", opts.since), _day("until", opts.until)
             limit = _limit(opts.limit)
         except ValueError as exc:
-            self._fail(str(exc), BAD_INPUT)
+            fail(self, "search", str(exc), BAD_INPUT)
             return
         archive = archive_dir(opts, self.settings)
         try:
@@ -90,10 +93,13 @@ class Command(ScrapyCommand):
                 markers=markers,
             )
         except QueryError as exc:
-            self._fail(str(exc), BAD_INPUT)
+            fail(self, "search", str(exc), BAD_INPUT)
+            return
+        except NotAnArchive as exc:
+            fail(self, "search", str(exc), NOT_AN_ARCHIVE)
             return
         except (OSError, ValueError, IndexFileError) as exc:
-            self._fail(str(exc), 1)
+            fail(self, "search", str(exc), 1)
             return
         for rank, hit in enumerate(results.hits, 1):
             if opts.json:
@@ -110,10 +116,6 @@ class Command(ScrapyCommand):
                 f"{query!r}, newest first: its words are in too many articles to rank; "
                 "add a word, or make them a phrase"
             )
-
-    def _fail(self, message: str, status: int) -> None:
-        print(f"error: scrapy search: {message}", file=sys.stderr)
-        self.exitcode = status
 
 
 def _day(name: str, value: str | None) -> str | None:

@@ -123,10 +123,21 @@ def test_bad_input_is_one_error_line_and_exit_2(
     assert "Traceback" not in result.stderr
 
 
-def test_a_missing_archive_is_exit_1(tmp_path: Path) -> None:
-    result = scrapy(ROOT, "search", "film", "--archive", str(tmp_path / "nowhere"))
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: scrapy search: no archive folder")
+@pytest.mark.parametrize("command", [("search", "film"), ("history", "0000001")])
+def test_a_missing_archive_is_exit_2(tmp_path: Path, command: tuple[str, str]) -> None:
+    result = scrapy(ROOT, *command, "--archive", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"error: scrapy {command[0]}: no archive folder {str(tmp_path / 'nowhere')!r}\n"
+    )
+
+
+def test_index_of_a_folder_that_is_not_an_archive_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    result = scrapy(ROOT, "index", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: scrapy index: {str(tmp_path)!r} is not an archive")
 
 
 def test_a_run_the_index_lacks_is_noted(archive: Path) -> None:
@@ -156,7 +167,7 @@ def test_index_builds_updates_and_rebuilds(archive: Path) -> None:
 
 def test_index_of_a_run_folder_is_refused(archive: Path) -> None:
     result = scrapy(ROOT, "index", str(archive / DAY1))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
         f"error: scrapy index: {archive / DAY1} is a run folder: give the archive folder that "
         "holds it\n"
