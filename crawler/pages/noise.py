@@ -207,7 +207,8 @@ def _noise_attributes(element: _Element) -> bool:
     return ident is not None and ident.startswith(AD_ID_PREFIXES)
 
 
-_LONGEST_LABEL = max(map(len, AD_LABEL_TEXTS))
+#: The longest ad label: a longer block is a label only when padded with decoration.
+LONGEST_LABEL = max(map(len, AD_LABEL_TEXTS))
 
 
 def is_ad_label(text: str) -> bool:
@@ -220,11 +221,11 @@ def is_ad_label(text: str) -> bool:
     """
     # A label is short, or padded with decoration: a paragraph is rejected before any copy.
     if (
-        len(text) > _LONGEST_LABEL
+        len(text) > LONGEST_LABEL
         and text[0] not in LABEL_PUNCTUATION
         and text[-1] not in LABEL_PUNCTUATION
     ):
         return False
     stripped = text.strip(LABEL_PUNCTUATION)
     # Lower-casing never shortens a string, so a longer one is no label.
-    return len(stripped) <= _LONGEST_LABEL and stripped.lower() in AD_LABEL_TEXTS
+    return len(stripped) <= LONGEST_LABEL and stripped.lower() in AD_LABEL_TEXTS
