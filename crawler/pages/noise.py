@@ -11,6 +11,7 @@ label, a ``nav``, a list of share links, a "Related Articles" section, a "Publis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml.etree import XPath, _Element
@@ -241,20 +242,36 @@ def is_ad_label(text: str) -> bool:
 #: XPath's ``translate`` in :func:`_folded`: ASCII upper case lowered, decoration removed.
 _FOLD = str.maketrans(_UPPER, _LOWER, LABEL_PUNCTUATION.replace(" ", ""))
 _XML_WHITESPACE = " \t\n\r"
+#: What folding removes, and the whitespace normalize-space reduces to single spaces.
+_FOLDED_AWAY = LABEL_PUNCTUATION + "\t\n\r"
+_AWAY = "".join(map(re.escape, _FOLDED_AWAY))
+_LONGER_THAN_FOLDED = re.compile(
+    f"[{_AWAY}]*(?:[^{_AWAY}][{_AWAY}]*){{{max(map(len, AD_LABEL_TEXTS | RELATED_HEADINGS)) + 1}}}"
+)
 _LABELLED_TAGS = frozenset(LABELLED_AD_CONTAINER_TAGS)
 _LABEL_SKIPPED = frozenset(LABEL_SKIPPED_TAGS)
 _HEADING_TAGS = frozenset({"h2", "h3", "h4"})
 
 
 def _normalize_xml_space(text: str) -> str:
-    """XPath's ``normalize-space``: it splits on the four XML whitespace characters only."""
+    """XPath's ``normalize-space``: it splits on the four XML whitespace characters only
+    (a printable text holds no whitespace but spaces, see ``text.normalize_space``)."""
+    if text.isprintable():
+        return " ".join(text.split())
     return " ".join(word for word in text.translate(_XML_SPACE).split(" ") if word)
 
 
 def _is_one_of(text: str | None, texts: frozenset[str]) -> bool:
     """:func:`_one_of` of :func:`_folded`: a node-set's string value is its first node's
     text, the empty string when it has none (which is none of ``texts``)."""
-    return text is not None and _normalize_xml_space(text.translate(_FOLD)) in texts
+    if text is None:
+        return False
+    # Folding keeps every character but decoration and whitespace: a text with more of them
+    # than the longest label is none, told from its first words (the translate of a whole
+    # paragraph costs tens of microseconds).
+    if _LONGER_THAN_FOLDED.match(text):
+        return False
+    return _normalize_xml_space(text.translate(_FOLD)) in texts
 
 
 def _own_texts(element: _Element) -> Iterator[str]:
