@@ -189,24 +189,23 @@ def has_class(element: _Element, token: str) -> bool:
 def is_noise(element: _Element) -> bool:
     """True for an element :data:`NOISE_ELEMENTS` would find (its ancestors are not tested).
 
-    The tag, class and id rules are read here; only an element of a structural rule's tag
-    that none of them matched costs an XPath evaluation."""
+    The tag, class and id rules first; only an element of a structural rule's tag that none
+    of them matched is read further. Walks of a redesigned page (a class on every element)
+    call this for each element they pass, so the class rule is written out here."""
     tag = element.tag
     if tag in _NOISE_TAGS:
         return True
     # Most elements carry no attribute at all: one call tells, where two ``get`` cost more.
-    if element.keys() and _noise_attributes(element):
-        return True
+    if element.keys():
+        value = element.get("class")
+        if value is not None and not _NOISE_CLASS_TOKENS.isdisjoint(
+            value.split() if value.isprintable() else class_tokens(value)
+        ):
+            return True
+        ident = element.get("id")
+        if ident is not None and ident.startswith(AD_ID_PREFIXES):
+            return True
     return tag in _RULE_TAGS and _structural_noise(element, tag)
-
-
-def _noise_attributes(element: _Element) -> bool:
-    """The class and id rules."""
-    value = element.get("class")
-    if value is not None and not _NOISE_CLASS_TOKENS.isdisjoint(class_tokens(value)):
-        return True
-    ident = element.get("id")
-    return ident is not None and ident.startswith(AD_ID_PREFIXES)
 
 
 #: The longest ad label: a longer block is a label only when padded with decoration.
