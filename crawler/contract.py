@@ -60,6 +60,9 @@ def violation(record: Mapping[str, Any]) -> str | None:
 def _blocks_violation(blocks: object, body: str) -> str | None:
     if not isinstance(blocks, list) or not blocks:
         return "missing_blocks"
+    texts = _valid_block_texts(blocks)
+    if texts is not None:
+        return None if "\n\n".join(texts) == body else "body_blocks_mismatch"
     texts = []
     for block in blocks:
         if not isinstance(block, Mapping) or block.get("kind") not in BLOCK_KINDS:
@@ -70,6 +73,23 @@ def _blocks_violation(blocks: object, body: str) -> str | None:
     if "\n\n".join(texts) != body:
         return "body_blocks_mismatch"
     return None
+
+
+def _valid_block_texts(blocks: list[Any]) -> list[str] | None:
+    """The texts of ``blocks`` when every block is a plain dict of a known kind and a
+    non-blank ``str`` text (what extraction builds), else ``None`` for the per-block loop to
+    name the fault. Passes in C over a body of thousands of blocks, where the loop's
+    ``Mapping`` check alone cost more than building them."""
+    if set(map(type, blocks)) != {dict}:
+        return None
+    try:
+        kinds = {block.get("kind") for block in blocks}
+    except TypeError:  # an unhashable kind: the loop meets it in its place
+        return None
+    texts = [block.get("text") for block in blocks]
+    if not kinds <= BLOCK_KINDS or set(map(type, texts)) != {str}:
+        return None
+    return texts if all(map(str.strip, texts)) else None
 
 
 def _related_violation(related: object) -> str | None:

@@ -167,7 +167,7 @@ class ArticlePage(Page):
             summary=self.summary(),
             published=self.published(),
             category=self.category(),
-            body="\n\n".join(block.text for block in blocks),
+            body="\n\n".join([block.text for block in blocks]),
             blocks=blocks,
             related=self.related(),
         )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from crawler.items import Block
-from crawler.pages.noise import NOISE_WITHOUT_ATTRIBUTES_TAGS, is_ad_label, is_noise
+from crawler.pages.noise import (
+    LABEL_PUNCTUATION,
+    LONGEST_LABEL,
+    NOISE_WITHOUT_ATTRIBUTES_TAGS,
+    is_ad_label,
+    is_noise,
+)
 from crawler.pages.text import NON_TEXT_TAGS, normalize_space, raw_text
 from crawler.pages.tree import Element
 
@@ -28,6 +34,13 @@ _ROLES: Final[dict[str, Role]] = {
     **dict.fromkeys(HEADING_TAGS, "heading"),
     **dict.fromkeys(PARAGRAPH_TAGS, "paragraph"),
     **dict.fromkeys(NON_TEXT_TAGS, "skip"),
+}
+#: The block tags, as spelled, by which an element without attributes is never noise (none
+#: is an ad tag or a structural rule's).
+_LEAF_ROLES: Final[dict[object, Role]] = {
+    tag: role
+    for tag, role in _ROLES.items()
+    if role in ("heading", "paragraph") and tag not in NOISE_WITHOUT_ATTRIBUTES_TAGS
 }
 
 
@@ -61,36 +74,44 @@ def body_blocks(body: Element) -> list[Block]:
     while stack:
         for element in stack[-1]:
             tag = element.tag
-            if not isinstance(tag, str):  # a comment or processing instruction: its tail only
-                role: Role = "skip"
+            # A block element without attributes or children (nearly every paragraph of a
+            # long body) is never noise and its text is its own: none of the tests below.
+            if (
+                (role := _LEAF_ROLES.get(tag)) is not None
+                and not len(element)
+                and not element.keys()
+            ):
+                text = element.text or ""
             else:
-                role = _ROLES.get(tag) or _ROLES.get(tag.lower(), "container")
-                if (
-                    role != "skip"
-                    and (tag in NOISE_WITHOUT_ATTRIBUTES_TAGS or element.keys())
-                    and is_noise(element)
-                ):
-                    role = "skip"
-            if role == "container":
-                if loose:
-                    flush()
-                if (text := element.text) and not text.isspace():
-                    loose.append(text)
-                containers.append(element)
-                stack.append(iter(element))
-                break
+                role = _role(element, tag)
+                if role == "container":
+                    if loose:
+                        flush()
+                    if (text := element.text) and not text.isspace():
+                        loose.append(text)
+                    containers.append(element)
+                    stack.append(iter(element))
+                    break
+                text = raw_text(element, is_noise) if role != "skip" else ""
             if role == "inline":
-                loose.append(raw_text(element, is_noise))
-            elif role != "skip":
+                loose.append(text)
+            elif role == "paragraph" or role == "heading":
                 if loose:
                     flush()
-                text = (element.text or "") if not len(element) else raw_text(element, is_noise)
                 # normalize_space, written out.
                 if text.isprintable() and "  " not in text:
                     text = text.strip(" ")
                 else:
                     text = " ".join(text.split())
-                if text and not is_ad_label(text):
+                # is_ad_label's first test written out: a long line without decoration.
+                if text and (
+                    (
+                        len(text) > LONGEST_LABEL
+                        and text[0] not in LABEL_PUNCTUATION
+                        and text[-1] not in LABEL_PUNCTUATION
+                    )
+                    or not is_ad_label(text)
+                ):
                     blocks.append(Block(role, text))
             # Whitespace before any other loose text vanishes when that is normalised: not
             # keeping it spares a join and split for the newline after every paragraph.
@@ -106,3 +127,18 @@ def body_blocks(body: Element) -> list[Block]:
     if loose:
         flush()
     return blocks
+
+
+def _role(element: Element, tag: object) -> Role:
+    """What ``element`` is to the walk: comments and processing instructions (whose tags are
+    not strings) are skipped but for their tails, and so are ads and furniture."""
+    if not isinstance(tag, str):
+        return "skip"
+    role = _ROLES.get(tag) or _ROLES.get(tag.lower(), "container")
+    if (
+        role != "skip"
+        and (tag in NOISE_WITHOUT_ATTRIBUTES_TAGS or element.keys())
+        and is_noise(element)
+    ):
+        return "skip"
+    return role

@@ -43,6 +43,8 @@ _SECTION_HEADINGS = XPath("//h2 | //h3 | //h4")
 DEK_TAGS: frozenset[str] = frozenset({"p"})
 #: Tags a body container has; inline or list elements holding a paragraph are not one.
 BODY_CONTAINER_TAGS: frozenset[str] = frozenset({"div", "section", "article", "main"})
+#: The elements of a related card its parts are read from.
+_CARD_PARTS: frozenset[str] = frozenset({"a", "p", "time"})
 #: The longest date line printed without a prefix ("30 September 2025 · 5 min read").
 DATE_LINE_MAX_CHARS = 40
 
@@ -213,9 +215,30 @@ class ArticleLayout:
         return None
 
     def related_cards(self) -> list[RelatedCard]:
+        """Each list item of the section outside non-text and noise elements, a card, in page
+        order. One walk: every visible link, paragraph and time goes to each card open around
+        it (an element the walk reaches is visible from the section, so from any card in it)."""
         if self.related is None:
             return []
-        return [RelatedCard(card) for card in visible_descendants(self.related, "li")]
+        cards: list[dict[str, list[Element]]] = []
+        open_cards: list[tuple[Element, dict[str, list[Element]]]] = []
+        walker = etree.iterwalk(self.related, events=("start", "end"))
+        for event, element in walker:
+            if event == "end":
+                if open_cards and open_cards[-1][0] is element:
+                    open_cards.pop()
+            elif element is self.related:
+                continue
+            elif is_non_text(element) or is_noise(element):
+                walker.skip_subtree()
+            elif (tag := element.tag) in _CARD_PARTS:
+                for _, parts in open_cards:
+                    parts[tag].append(element)
+            elif tag == "li":
+                parts = {part: [] for part in _CARD_PARTS}
+                cards.append(parts)
+                open_cards.append((element, parts))
+        return [RelatedCard(parts) for parts in cards]
 
     def _under_hidden(self, element: Element) -> bool:
         """Inside a non-text or noise element of the article."""
@@ -233,12 +256,11 @@ class ArticleLayout:
 class RelatedCard:
     """One related-article card by structure: its first paragraph (the summary), the link
     that wraps it (else the card's last link), the other link (the category) and the
-    ``<time>``. One walk over the card."""
+    ``<time>``."""
 
-    def __init__(self, card: Element, noise: Noise = is_noise) -> None:
-        found: dict[str, list[Element]] = {"a": [], "p": [], "time": []}
-        for element in visible_descendants(card, frozenset(found), noise):
-            found[element.tag].append(element)
+    def __init__(self, found: dict[str, list[Element]]) -> None:
+        """``found``: the card's visible ``a``, ``p`` and ``time`` elements by tag, in page
+        order."""
         links = [a for a in found["a"] if a.get("href") is not None]
         self.summary = found["p"][0] if found["p"] else None
         wrapping = (

@@ -11,6 +11,9 @@ label, a ``nav``, a list of share links, a "Related Articles" section, a "Publis
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from lxml.etree import XPath, _Element
 
 #: Class tokens that mark an element (and everything inside it) as an advertisement.
@@ -149,7 +152,6 @@ def _noise_predicate() -> str:
 #: libxml2 evaluates the predicate on every element (about a microsecond each): for a few
 #: elements, or a walk that looks at each element anyway, :func:`is_noise` is far cheaper.
 NOISE_ELEMENTS = XPath(f".//*[{_noise_predicate()}]")
-_IS_NOISE = XPath(f"boolean(self::*[{_noise_predicate()}])")
 
 _NOISE_TAGS = frozenset(AD_TAGS + BOILERPLATE_TAGS)
 _NOISE_CLASS_TOKENS = frozenset(AD_CLASS_TOKENS + BOILERPLATE_CLASS_TOKENS)
@@ -187,27 +189,27 @@ def has_class(element: _Element, token: str) -> bool:
 def is_noise(element: _Element) -> bool:
     """True for an element :data:`NOISE_ELEMENTS` would find (its ancestors are not tested).
 
-    The tag, class and id rules are read here; only an element of a structural rule's tag
-    that none of them matched costs an XPath evaluation."""
+    The tag, class and id rules first; only an element of a structural rule's tag that none
+    of them matched is read further. Walks of a redesigned page (a class on every element)
+    call this for each element they pass, so the class rule is written out here."""
     tag = element.tag
     if tag in _NOISE_TAGS:
         return True
     # Most elements carry no attribute at all: one call tells, where two ``get`` cost more.
-    if element.keys() and _noise_attributes(element):
-        return True
-    return tag in _RULE_TAGS and _IS_NOISE(element) is True
+    if element.keys():
+        value = element.get("class")
+        if value is not None and not _NOISE_CLASS_TOKENS.isdisjoint(
+            value.split() if value.isprintable() else class_tokens(value)
+        ):
+            return True
+        ident = element.get("id")
+        if ident is not None and ident.startswith(AD_ID_PREFIXES):
+            return True
+    return tag in _RULE_TAGS and _structural_noise(element, tag)
 
 
-def _noise_attributes(element: _Element) -> bool:
-    """The class and id rules."""
-    value = element.get("class")
-    if value is not None and not _NOISE_CLASS_TOKENS.isdisjoint(class_tokens(value)):
-        return True
-    ident = element.get("id")
-    return ident is not None and ident.startswith(AD_ID_PREFIXES)
-
-
-_LONGEST_LABEL = max(map(len, AD_LABEL_TEXTS))
+#: The longest ad label: a longer block is a label only when padded with decoration.
+LONGEST_LABEL = max(map(len, AD_LABEL_TEXTS))
 
 
 def is_ad_label(text: str) -> bool:
@@ -220,11 +222,120 @@ def is_ad_label(text: str) -> bool:
     """
     # A label is short, or padded with decoration: a paragraph is rejected before any copy.
     if (
-        len(text) > _LONGEST_LABEL
+        len(text) > LONGEST_LABEL
         and text[0] not in LABEL_PUNCTUATION
         and text[-1] not in LABEL_PUNCTUATION
     ):
         return False
     stripped = text.strip(LABEL_PUNCTUATION)
     # Lower-casing never shortens a string, so a longer one is no label.
-    return len(stripped) <= _LONGEST_LABEL and stripped.lower() in AD_LABEL_TEXTS
+    return len(stripped) <= LONGEST_LABEL and stripped.lower() in AD_LABEL_TEXTS
+
+
+# --- the structural rules, read as the compiled XPath reads them --------------------------------
+# On a redesigned page every element has a class, so each ``div`` and list a walk meets would
+# cost an evaluation of the whole predicate (tens of microseconds on a body, where XPath's union
+# gathers every child's text to take the first). Read here, a rule stops at what decides it.
+# ``tests/pages/test_selectors.py`` holds them to NOISE_ELEMENTS on every fixture and on mutants.
+
+#: XPath's ``translate`` in :func:`_folded`: ASCII upper case lowered, decoration removed.
+_FOLD = str.maketrans(_UPPER, _LOWER, LABEL_PUNCTUATION.replace(" ", ""))
+_XML_WHITESPACE = " \t\n\r"
+#: What folding removes, and the whitespace normalize-space reduces to single spaces.
+_FOLDED_AWAY = LABEL_PUNCTUATION + "\t\n\r"
+_AWAY = "".join(map(re.escape, _FOLDED_AWAY))
+_LONGER_THAN_FOLDED = re.compile(
+    f"[{_AWAY}]*(?:[^{_AWAY}][{_AWAY}]*){{{max(map(len, AD_LABEL_TEXTS | RELATED_HEADINGS)) + 1}}}"
+)
+_LABELLED_TAGS = frozenset(LABELLED_AD_CONTAINER_TAGS)
+_LABEL_SKIPPED = frozenset(LABEL_SKIPPED_TAGS)
+_HEADING_TAGS = frozenset({"h2", "h3", "h4"})
+
+
+def _normalize_xml_space(text: str) -> str:
+    """XPath's ``normalize-space``: it splits on the four XML whitespace characters only
+    (a printable text holds no whitespace but spaces, see ``text.normalize_space``)."""
+    if text.isprintable():
+        return " ".join(text.split())
+    return " ".join(word for word in text.translate(_XML_SPACE).split(" ") if word)
+
+
+def _is_one_of(text: str | None, texts: frozenset[str]) -> bool:
+    """:func:`_one_of` of :func:`_folded`: a node-set's string value is its first node's
+    text, the empty string when it has none (which is none of ``texts``)."""
+    if text is None:
+        return False
+    # Folding keeps every character but decoration and whitespace: a text with more of them
+    # than the longest label is none, told from its first words (the translate of a whole
+    # paragraph costs tens of microseconds).
+    if _LONGER_THAN_FOLDED.match(text):
+        return False
+    return _normalize_xml_space(text.translate(_FOLD)) in texts
+
+
+def _own_texts(element: _Element) -> Iterator[str]:
+    """``text()``: the element's text nodes in document order (its text, its children's
+    tails; a comment's tail too)."""
+    if element.text is not None:
+        yield element.text
+    for child in element:
+        if child.tail is not None:
+            yield child.tail
+
+
+def _first_visible_text(element: _Element) -> str | None:
+    """The first of ``text()[normalize-space()]``, ``*[not(label-skipped)]/text()
+    [normalize-space()]`` in document order."""
+    if element.text is not None and element.text.strip(_XML_WHITESPACE):
+        return element.text
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _LABEL_SKIPPED:
+            for text in _own_texts(child):
+                if text.strip(_XML_WHITESPACE):
+                    return text
+        if child.tail is not None and child.tail.strip(_XML_WHITESPACE):
+            return child.tail
+    return None
+
+
+def _is_share_link(link: _Element) -> bool:
+    href = link.get("href")
+    return href is not None and any(marker in href for marker in SHARE_HREF_MARKERS)
+
+
+def _is_share_item(item: _Element) -> bool:
+    """``a[share] | */a[share]``: a share link among its children or grandchildren."""
+    if any(_is_share_link(link) for link in item.iterchildren("a")):
+        return True
+    return any(
+        _is_share_link(link)
+        for child in item
+        if isinstance(child.tag, str)
+        for link in child.iterchildren("a")
+    )
+
+
+def _structural_noise(element: _Element, tag: str) -> bool:
+    """The structural rules of :func:`_noise_predicate` for an element of their tags."""
+    if tag in _LABELLED_TAGS and _is_one_of(_first_visible_text(element), AD_LABEL_TEXTS):
+        return True
+    if tag in _LIST_TAGS:
+        items = list(element.iterchildren("li"))
+        if items and all(_is_share_item(item) for item in items):
+            return True
+    if tag in _SECTION_TAGS:
+        first = next((child for child in element if isinstance(child.tag, str)), None)
+        if first is not None and first.tag in _HEADING_TAGS:
+            heading = next(
+                (text for text in _own_texts(first) if text.strip(_XML_WHITESPACE)), None
+            )
+            if _is_one_of(heading, RELATED_HEADINGS):
+                return True
+    if tag in _DATE_LINE_TAGS:
+        text = next(_own_texts(element), "")
+        if (
+            _normalize_xml_space(text).startswith(DATE_LINE_PREFIXES)
+            and element.find("time") is not None
+        ):
+            return True
+    return False

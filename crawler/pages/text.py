@@ -41,7 +41,8 @@ def is_non_text_tag(tag: object) -> bool:
 
 
 def is_non_text(element: Element) -> bool:
-    return is_non_text_tag(element.tag)
+    tag = element.tag  # is_non_text_tag written out: walks call this for every element
+    return not isinstance(tag, str) or tag in NON_TEXT_TAGS or tag.lower() in NON_TEXT_TAGS
 
 
 def _never(_element: Element) -> bool:
