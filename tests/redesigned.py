@@ -4,8 +4,10 @@ a subprocess on a folder holding the state and the archive, and what its run lef
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,3 +73,15 @@ def command(site: LargeSite, folder: Path, *settings: str) -> list[str]:
     ]
     start = ["crawl", "site", "-a", f"start_url={site.base_url}"]
     return [sys.executable, "-m", "scrapy", *start, *(f"-s{s}" for s in given)]
+
+
+def kill_while_holding(site: LargeSite, process: subprocess.Popen[Any], fetches: int) -> None:
+    """SIGKILL ``process`` once ``site`` has served ``fetches`` article pages and two state
+    commits have passed (the pages held so far are done in the frontier)."""
+    deadline = time.monotonic() + 120
+    while site.article_fetches() < fetches and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(1.2)
+    assert process.poll() is None, "the crawl finished before it was killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()

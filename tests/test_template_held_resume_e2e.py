@@ -5,9 +5,7 @@ accounts for each article; nothing is dropped silently.
 
 from __future__ import annotations
 
-import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from crawler.archive.recover import completed_shards, run_records
 from sample_site.large import LargeSite
 from tests.folders import archive_folders, manifest
-from tests.redesigned import ROOT, command, contract
+from tests.redesigned import ROOT, command, contract, kill_while_holding
 
 ARTICLES = 60
 PUBLISHED = 4
@@ -61,14 +59,7 @@ def resumed(tmp_path_factory: pytest.TempPathFactory) -> Resumed:
         killed = subprocess.Popen(
             command(site, folder, *PACED), cwd=ROOT, stderr=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 120
-        while site.article_fetches() < KILL_AFTER and time.monotonic() < deadline:
-            time.sleep(0.02)
-        # Past two state commits: the pages held so far are done in the frontier.
-        time.sleep(1.2)
-        assert killed.poll() is None, "the crawl finished before it was killed"
-        killed.send_signal(signal.SIGKILL)
-        killed.wait()
+        kill_while_holding(site, killed, KILL_AFTER)
         assert site.article_fetches() < ARTICLES + PUBLISHED
         [first, run_dir] = archive_folders(folder / "archive")
         assert not (run_dir / "manifest.json").exists()

@@ -1,15 +1,16 @@
 """What holding a page for learning means to the run: its counts, taken back when it is read
 again (it is counted as what it gives then) or when a resumed process holds it again (it was
-counted twice), and its store, kept across the run's processes.
+counted twice), or moved with it from a dead worker's counters to its taker's.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 from scrapy.statscollectors import StatsCollector
 
-from crawler.extensions.state import CrawlStateExtension
 from crawler.stats import DROPPED_PREFIX, FIELD_PREFIX, PAGES_KEY
-from crawler.templates.held import HeldPage, HeldPages
+from crawler.templates.held import HeldPage
 
 #: The state's meta field: the run, and the held pages' index lines its last commit saw.
 HELD_LINES_META = "held_pages"
@@ -18,15 +19,43 @@ HELD_LINES_META = "held_pages"
 LISTING_DROPPED_KEY = "pages/dropped/category_without_name"
 
 
-def take_back(stats: StatsCollector, page: HeldPage) -> None:
-    """Undo what dropping ``page`` counted: its drop, its page and fields for coverage."""
+def dropped_counts(page: HeldPage) -> list[str]:
+    """The counts dropping ``page`` added one to: its drop, its page and fields for coverage.
+
+    >>> from crawler.templates.held import HeldPage
+    >>> dropped_counts(HeldPage("k", "u", "article", 200, (), "missing_body", ("title",), True))
+    ['validate/dropped/missing_body', 'coverage/pages', 'coverage/field/title']
+    """
     if page.kind == "article":
-        uncount(stats, DROPPED_PREFIX + page.reason)
-        uncount(stats, PAGES_KEY)
-        for name in page.fields:
-            uncount(stats, FIELD_PREFIX + name)
-    else:
-        uncount(stats, LISTING_DROPPED_KEY)
+        return [DROPPED_PREFIX + page.reason, PAGES_KEY, *(FIELD_PREFIX + n for n in page.fields)]
+    return [LISTING_DROPPED_KEY]
+
+
+def take_back(stats: StatsCollector, page: HeldPage) -> None:
+    """Undo what dropping ``page`` counted."""
+    for key in dropped_counts(page):
+        uncount(stats, key)
+
+
+def count_again(stats: StatsCollector, page: HeldPage) -> None:
+    """Count ``page``'s drop here: a dead worker's held page, taken over with its counts."""
+    for key in dropped_counts(page):
+        stats.inc_value(key)
+
+
+def taken_from(counters: MutableMapping[str, int], page: HeldPage) -> None:
+    """``take_back`` on saved counters (a dead worker's, whose held page another took).
+
+    >>> from crawler.templates.held import HeldPage
+    >>> counters = {"validate/dropped/missing_body": 1, "coverage/pages": 3}
+    >>> taken_from(counters, HeldPage("k", "u", "article", 200, (), "missing_body", (), True))
+    >>> counters
+    {'coverage/pages': 2}
+    """
+    for key in dropped_counts(page):
+        counters[key] = counters.get(key, 0) - 1
+        if counters[key] == 0:
+            del counters[key]
 
 
 def uncount(stats: StatsCollector, key: str) -> None:
@@ -36,15 +65,3 @@ def uncount(stats: StatsCollector, key: str) -> None:
     if stats.get_value(key) == 0:
         # Scrapy's collectors hand out their own dict: the one way to remove a key.
         stats.get_stats().pop(key, None)
-
-
-def kept_held_pages(run_state: CrawlStateExtension, max_pages: int) -> HeldPages:
-    """Held pages kept in the state folder, each commit of the state noting how many index
-    lines it agrees with: a killed process's pages are held again by the next."""
-    run, state = run_state.run, run_state.state
-    name = f"{run.id} {run.spider}"
-    committed = (state.meta(HELD_LINES_META) or "").rpartition(" ")
-    lines = int(committed[2]) if committed[0] == name and committed[2].isdigit() else 0
-    held = HeldPages(max_pages, run_state.held_dir, name, lines)
-    run_state.before_commit.append(lambda: state.set_meta(HELD_LINES_META, f"{name} {held.lines}"))
-    return held

@@ -41,7 +41,7 @@ from crawler.contract import violation
 from crawler.coverage import COVERAGE_FIELDS, Coverage, present
 from crawler.extensions.alarms import Thresholds, collapsed_fields, no_record_alarm
 from crawler.extensions.degraded import LOST_PREFIX, Degraded
-from crawler.extensions.holding import kept_held_pages, take_back
+from crawler.extensions.holding import take_back
 from crawler.extensions.labelled import archived_examples, listing_examples_of
 from crawler.extensions.state import crawl_state, crawl_state_extension
 from crawler.items import Article
@@ -161,8 +161,9 @@ class TemplateLearning:
 
     def spider_opened(self, spider: Spider) -> None:
         run_state = crawl_state_extension(self.crawler)
-        if run_state is not None and run_state.held_dir is not None and self.enabled:
-            self.held = kept_held_pages(run_state, self.held.max_pages)
+        kept = run_state.held_pages(self.held.max_pages) if run_state and self.enabled else None
+        if kept is not None:
+            self.held = kept
         state = run_state.state if run_state is not None else None
         active = next((t for t in state.templates() if t.active), None) if state else None
         if active is None:
@@ -223,6 +224,11 @@ class TemplateLearning:
     # -- learning -----------------------------------------------------------------------------
 
     def spider_idle(self, spider: Spider) -> None:
+        if self.held.adopted and self.template is not None:
+            # Pages a dead worker held, taken over once this one has a template to read them.
+            adopted = [page for page in self.held.pages() if page.key in self.held.adopted]
+            self._schedule(adopted, spider)
+            raise DontCloseSpider
         if self._tried or not len(self.held):
             return
         stats = self.stats.get_stats()
@@ -338,6 +344,7 @@ class TemplateLearning:
         assert self.crawler.engine is not None
         article_callback = getattr(spider, "parse_article", None) or spider.parse
         for page in pages:
+            self.held.adopted.discard(page.key)
             take_back(self.stats, page)
             self.stats.inc_value(TEMPLATE_REREAD_KEY)
             callback = article_callback if page.kind == "article" else spider.parse

@@ -21,6 +21,7 @@ from crawler.archive.rundir import run_dir_name
 from crawler.archive.runfolder import RunFolder
 from crawler.clock import crawl_clock, utc_now
 from crawler.coverage import Coverage
+from crawler.extensions.holding import HELD_LINES_META
 from crawler.outcomes import recounted
 from crawler.state import CrawlState, Run
 from crawler.state.reconcile import reconcile
@@ -34,6 +35,7 @@ from crawler.state.site import (
 )
 from crawler.state.sqlite import SQLiteState
 from crawler.stats import RECOVERED_KEY, RESUMED_KEY
+from crawler.templates.held import HeldPages
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +270,21 @@ class CrawlStateExtension:
         """Whether this process writes the run's categories (the last process of a run does,
         except in a distributed crawl, whose run has one folder per worker)."""
         return True
+
+    def held_pages(self, max_pages: int) -> HeldPages | None:
+        """The store of the pages the run holds for learning, kept across its processes
+        (``None``: none is, the pages go with the process)."""
+        if self.held_dir is None:
+            return None
+        # Each commit of the state notes how many index lines it agrees with: a killed
+        # process's pages are held again by the next.
+        run, state = self.run, self.state
+        name = f"{run.id} {run.spider}"
+        committed = (state.meta(HELD_LINES_META) or "").rpartition(" ")
+        lines = int(committed[2]) if committed[0] == name and committed[2].isdigit() else 0
+        held = HeldPages(max_pages, self.held_dir, name, lines)
+        self.before_commit.append(lambda: state.set_meta(HELD_LINES_META, f"{name} {held.lines}"))
+        return held
 
     def set_run_dir(self, run_dir: Path) -> None:
         self.run.run_dir = str(run_dir)

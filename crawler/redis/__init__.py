@@ -11,6 +11,7 @@ is scrapy-redis's, adapted to Scrapy 2.19 and to the state's frontier:
 - ``frontier``: the run's queue, seen set and each worker's requests in flight;
 - ``queue``, ``dupefilter``, ``scheduler``: scrapy-redis's components, subclassed;
 - ``takeover``: what a live worker does with the folder and requests of a dead one;
+- ``held``: the pages a worker holds for learning, in Redis for whoever outlives it;
 - ``extension``: the state extension of a worker (its heartbeat, the run it joins, when the
   crawl is over);
 - ``connection``: the Redis client, the key prefix and the worker id from the settings.

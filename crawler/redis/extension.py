@@ -21,13 +21,16 @@ from twisted.internet.task import LoopingCall
 
 from crawler.archive.runfolder import RunFolder
 from crawler.clock import crawl_clock, utc_now
+from crawler.extensions.holding import count_again
 from crawler.extensions.state import CrawlStateExtension, archive_enabled
 from crawler.redis.connection import key_prefix, redis_client, worker_id
+from crawler.redis.held import RedisHeldPages
 from crawler.redis.state import RedisState
 from crawler.redis.takeover import FolderSettings, recover_orphans, resume_own, take_over
 from crawler.redis.workers import ACTIVE
 from crawler.state import Run
 from crawler.stats import TAKEN_OVER_KEY
+from crawler.templates.held import HeldPage, HeldPages
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +118,10 @@ class WorkerStateExtension(CrawlStateExtension):
         self.close_spider: Callable[[str], object] = lambda reason: None
         self._started = False
         self._heartbeat_loop: AsyncioLoopingCall | LoopingCall | None = None
+        #: This worker's pages held for learning, if it holds any (``held_pages``).
+        self._held: RedisHeldPages | None = None
+        #: Dead workers' held pages taken over before that store was made.
+        self._taken: list[HeldPage] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -190,8 +197,9 @@ class WorkerStateExtension(CrawlStateExtension):
     def _take_over_dead(self, run_id: int, *, mine: bool) -> None:
         state = self.state if run_id == self.state.run_id else self.state.view(run_id)
         taken = 0
+        adopt = self._adopt if state is self.state else None
         for part in state.workers.dead_parts(run_id, mine=mine):
-            if take_over(state, part, self.clock(), self.folder_settings, self._tick):
+            if take_over(state, part, self.clock(), self.folder_settings, self._tick, adopt):
                 taken += 1
         if taken:
             self.stats.inc_value(TAKEN_OVER_KEY, taken)
@@ -209,6 +217,21 @@ class WorkerStateExtension(CrawlStateExtension):
         # This worker's own folder, left by its previous process: the only folder the archive
         # pipeline hands a worker (dead workers' folders are taken over at start).
         return resume_own(self.state, folder, self.clock(), self._tick)
+
+    def held_pages(self, max_pages: int) -> HeldPages:
+        self._held = RedisHeldPages(max_pages, self.state)
+        self._held.adopt(self._taken)
+        self._taken = []
+        return self._held
+
+    def _adopt(self, pages: list[HeldPage]) -> None:
+        """A dead worker's held pages: counted as this worker's drops until read again."""
+        for page in pages:
+            count_again(self.stats, page)
+        if self._held is not None:
+            self._held.adopt(pages)
+        else:
+            self._taken += pages
 
     def _tick(self) -> None:
         """Keep the heartbeat during a long takeover."""
@@ -265,7 +288,7 @@ class WorkerStateExtension(CrawlStateExtension):
                 break
             part = self.state.workers.part(self.run.id, worker)
             if part is None or not take_over(
-                self.state, part, self.clock(), self.folder_settings, self._tick
+                self.state, part, self.clock(), self.folder_settings, self._tick, self._adopt
             ):
                 break  # another worker is taking it over
             self.stats.inc_value(TAKEN_OVER_KEY)

@@ -217,6 +217,15 @@ class RunKeys:
         so that a take sent again after a lost reply returns the same ticket."""
         return f"{self.in_flight_prefix}{worker}:last"
 
+    def held(self, worker: str) -> str:
+        """Hash: held key -> the page a worker holds for learning, as JSON
+        (``crawler.redis.held``); under the in-flight prefix, deleted with the run."""
+        return f"{self.in_flight_prefix}{worker}:held"
+
+    def held_bodies(self, worker: str) -> str:
+        """Hash: held key -> the body of a page the worker holds, if it keeps it."""
+        return f"{self.in_flight_prefix}{worker}:heldbodies"
+
     def takeover(self, worker: str) -> str:
         """The worker taking over ``worker``'s part, while it does (with a time to live)."""
         return f"{self.base}:takeover:{worker}"

@@ -83,9 +83,9 @@ class RedisState(RedisTemplates):
         self.client = client
         self.keys = Keys(prefix)
         self.worker = worker
-        self._pipeline = client.pipeline(transaction=False)
+        self.pipeline = client.pipeline(transaction=False)
         self.heartbeat = Heartbeat(client, self.keys, worker)
-        self.workers = Workers(client, self.keys, worker, self._pipeline)
+        self.workers = Workers(client, self.keys, worker, self.pipeline)
         self._indexes = ArticleIndexes(client, self.keys)
         self._sitemaps = Sitemaps(client, self.keys)
         self._articles: BoundedCache[str, ArticleState | None] = BoundedCache(ARTICLE_CACHE_SIZE)
@@ -124,7 +124,7 @@ class RedisState(RedisTemplates):
         self.run_id = run_id
         self.run_keys = keys = self.keys.run(run_id)
         self.heartbeat.watch(keys.part(self.worker), keys.takeover(self.worker))
-        self._frontier = RedisFrontier(self.client, keys, self.worker, self._pipeline)
+        self._frontier = RedisFrontier(self.client, keys, self.worker, self.pipeline)
         self._claims = RunClaims(self.client, keys, self.keys.contents)
         self._run_urls, self._contents = self._claims.tables(self.worker)
 
@@ -231,7 +231,7 @@ class RedisState(RedisTemplates):
         how many were released."""
         self._bound()
         assert self._claims is not None
-        released = self._claims.release(worker, keep, self._pipeline)
+        released = self._claims.release(worker, keep, self.pipeline)
         self.commit()
         return released
 
@@ -256,7 +256,7 @@ class RedisState(RedisTemplates):
     def save_article(self, article: ArticleState) -> None:
         """Buffered, with its index entries (``crawler.redis.indexes``)."""
         self._cache(article.key, dataclasses.replace(article))
-        self._indexes.save(article.key, json.dumps(dataclasses.asdict(article)), self._pipeline)
+        self._indexes.save(article.key, json.dumps(dataclasses.asdict(article)), self.pipeline)
 
     def live_article_urls(self, batch: int = 500) -> Iterator[str]:
         self.commit()
@@ -299,16 +299,16 @@ class RedisState(RedisTemplates):
         return self._sitemaps.entries(sitemap)
 
     def save_sitemap_entries(self, sitemap: str, entries: Mapping[str, str | None]) -> None:
-        self._sitemaps.save_entries(sitemap, entries, self._pipeline)
+        self._sitemaps.save_entries(sitemap, entries, self.pipeline)
         if entries:
-            self._pipeline.sadd(self.frontier.keys.listed, *entries)
+            self.pipeline.sadd(self.frontier.keys.listed, *entries)
 
     def sitemap(self, url: str) -> SitemapState | None:
         self.commit()
         return self._sitemaps.get(url)
 
     def save_sitemap(self, sitemap: SitemapState) -> None:
-        self._sitemaps.save(sitemap, self._pipeline)
+        self._sitemaps.save(sitemap, self.pipeline)
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -317,7 +317,7 @@ class RedisState(RedisTemplates):
         return text(self.client.hget(self.keys.listings, _listing(url, page)))
 
     def schedule_listing(self, url: str, page: int, due_at: str) -> None:
-        self._pipeline.hset(self.keys.listings, _listing(url, page), due_at)
+        self.pipeline.hset(self.keys.listings, _listing(url, page), due_at)
 
     def due_listings(self, due_before: str) -> list[tuple[str, int]]:
         """Ordered by category URL, then page."""
@@ -334,12 +334,12 @@ class RedisState(RedisTemplates):
         return text(self.client.hget(self.keys.meta, name))
 
     def set_meta(self, name: str, value: str) -> None:
-        self._pipeline.hset(self.keys.meta, name, value)
+        self.pipeline.hset(self.keys.meta, name, value)
 
     # -- category pages -----------------------------------------------------------------------
 
     def add_category_page(self, page: ListingPage) -> None:
-        self._pipeline.rpush(self._bound().categories, json.dumps(dataclasses.asdict(page)))
+        self.pipeline.rpush(self._bound().categories, json.dumps(dataclasses.asdict(page)))
 
     def category_pages(self, batch: int = 200) -> Iterator[ListingPage]:
         self.commit()
@@ -371,7 +371,7 @@ class RedisState(RedisTemplates):
         for category in categories:
             record = {"name": category.name, "url": category.url, "articles": category.articles}
             pairs += [category.url, json.dumps(record)]
-        self._replace_hash(keys=[self.keys.categories], args=pairs, client=self._pipeline)
+        self._replace_hash(keys=[self.keys.categories], args=pairs, client=self.pipeline)
 
     def removed_urls(self) -> set[str]:
         self.commit()
@@ -390,8 +390,8 @@ class RedisState(RedisTemplates):
     # -- transactions -------------------------------------------------------------------------
 
     def commit(self) -> None:
-        if len(self._pipeline):
-            self._pipeline.execute()
+        if len(self.pipeline):
+            self.pipeline.execute()
 
     def close(self) -> None:
         try:

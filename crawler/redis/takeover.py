@@ -38,12 +38,15 @@ from crawler.archive.manifest import Counts, Manifest
 from crawler.archive.runfolder import RunFolder
 from crawler.coverage import Coverage
 from crawler.digests import content_key, url_key
+from crawler.extensions.holding import taken_from
 from crawler.outcomes import recounted
 from crawler.redis.claims import CONTENT_CLAIM, URL_CLAIM
+from crawler.redis.held import take_held
 from crawler.redis.state import RedisState
 from crawler.redis.workers import FINISHED, LOST, Part
 from crawler.state.categories import run_categories
 from crawler.state.reconcile import reconcile
+from crawler.templates.held import HeldPage
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,9 @@ TICK_EVERY = 200
 
 #: Finish reason in the manifest of a folder whose worker died (rather than stopped).
 LOST_REASON = "worker_lost"
+
+#: What a taker does with the pages a dead worker held for learning.
+Adopt = Callable[[list[HeldPage]], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +136,16 @@ def take_over(
     now: datetime,
     settings: FolderSettings,
     tick: Callable[[], object] = lambda: None,
+    adopt: Adopt | None = None,
 ) -> bool:
     """Take over ``part``, a dead worker's part of ``state``'s run (all four steps, or what
-    its folder's visibility allows). Returns ``False`` if another worker is taking it over."""
+    its folder's visibility allows). Returns ``False`` if another worker is taking it over.
+    ``adopt``: the taker holds pages for learning, and takes those the dead worker held
+    (``crawler.redis.held``) if its folder is visible here."""
     if not state.workers.lock_part(part.run_id, part.worker, LOCK_SECONDS):
         return False
     try:
-        _take_over(state, part, now, settings, tick)
+        _take_over(state, part, now, settings, tick, adopt)
     finally:
         state.workers.unlock_part(part.run_id, part.worker)
     return True
@@ -148,6 +157,7 @@ def _take_over(
     now: datetime,
     settings: FolderSettings,
     tick: Callable[[], object],
+    adopt: Adopt | None,
 ) -> None:
     folder = _visible(part.run_dir)
     assert state.run_id == part.run_id
@@ -173,15 +183,22 @@ def _take_over(
     counts, keep = enter_folder(state, folder, now, tick)
     released = state.release_claims(part.worker, keep)
     requeued = state.frontier.requeue(part.worker)
+    held = take_held(state, part.worker) if adopt is not None else []
+    for page in held:
+        # Counted by the taker from now on, and read by it if it can.
+        taken_from(part.counters, page)
+    if adopt is not None:
+        adopt(held)
     coverage = finish_folder(state, part, folder, counts, now, settings)
     logger.warning(
         "Took over worker %s (died): %d records in %s, %d requests queued again, %d claims "
-        "released",
+        "released, %d held pages taken",
         part.worker,
         sum(counts.values()),
         folder,
         requeued,
         released,
+        len(held),
     )
     state.workers.settle(part.run_id, part.worker, LOST, coverage, part.reason or LOST_REASON, now)
 

@@ -22,7 +22,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -68,6 +68,8 @@ class HeldPages:
         self._index: IO[str] | None = None
         #: Lines of the index so far: what the crawl state keeps with each commit.
         self.lines = 0
+        #: Keys of pages taken over from another process since (:meth:`adopt`), not yet read.
+        self.adopted: set[str] = set()
         if folder is not None:
             self._open_index(folder, run, committed)
 
@@ -141,6 +143,13 @@ class HeldPages:
             return (self._folder / page.key).read_bytes()
         except FileNotFoundError:
             return None
+
+    def adopt(self, pages: Iterable[HeldPage]) -> None:
+        """Hold ``pages``, another process's (a dead worker's), their bodies where that
+        process kept them (:meth:`body` of a subclass that can read them)."""
+        for page in pages:
+            self._pages[page.key] = page
+            self.adopted.add(page.key)
 
     def release(self, key: str) -> HeldPage | None:
         """Forget a page (it was read again); its body file goes."""

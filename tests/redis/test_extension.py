@@ -66,7 +66,7 @@ def worker(client: Redis, name: str, start_url: str = "https://a/") -> WorkerSta
 
 
 def kill(extension: WorkerStateExtension, client: Redis) -> None:
-    extension.state._pipeline.reset()
+    extension.state.pipeline.reset()
     extension.state.heartbeat._held = False
     client.delete(extension.state.keys.worker(extension.state.worker))
 

@@ -38,7 +38,7 @@ def open_state(client: Redis, worker: str = "w1", *, begin: bool = True) -> Redi
 
 def die(state: RedisState) -> None:
     """The process holding ``state`` is killed: nothing more is sent, its id expires."""
-    state._pipeline.reset()
+    state.pipeline.reset()
     state.heartbeat._held = False
 
 
